@@ -1,0 +1,1 @@
+"""Content side: schemas, loaders and source references for the files in data/."""

@@ -1,0 +1,156 @@
+"""Check all content against its schemas and against the seeds.
+
+    python -m ctip.content.check          # prints every problem, exits 1 if any
+
+Used by the test suite and by content authors before they commit.
+"""
+from __future__ import annotations
+
+import sys
+
+from .. import paths
+from . import loader, sources
+from .loader import ContentError, iter_parts
+from .models import (Case, CaseBlock, FigureBlock, InstructorBlock, QuizBlock, Text,
+                     TextBlock)
+
+
+def _refs(where: str, refs, text: str | None) -> list[str]:
+    out = [f"{where}: {p}" for r in refs for p in sources.problems(r)]
+    if not out and text:
+        out += [f"{where}: number {n} is not in the cited lines {', '.join(refs)}"
+                for n in sources.missing_numbers(refs, text)]
+    return out
+
+
+def module_problems(mid: str, lang: str | None = None) -> list[str]:
+    out: list[str] = []
+    try:
+        mod = loader.module(mid, lang)
+        bank = loader.bank(mid, lang)
+    except ContentError as e:
+        return [str(e)]
+    if mod.id != mid or bank.module != mid:
+        out.append(f"{mid}: file name, module id and bank module must agree")
+    entries = {q.id: q for q in bank.questions}
+    if len(entries) != len(bank.questions):
+        out.append(f"{mid}: duplicate question ids in bank")
+    for qid, q in entries.items():
+        if not qid.startswith(mid + "."):
+            out.append(f"{qid}: question ids start with the module id ({mid}.)")
+        if q.topic and q.topic not in mod.topics:
+            out.append(f"{qid}: unknown topic {q.topic!r}")
+        if isinstance(q, Case):
+            out += _refs(qid, q.src, None)
+        for p in iter_parts(q):
+            out += _refs(f"{qid}/{p.id}" if p is not q else qid, p.src, p.explain)
+    used: set[str] = set()
+    for s in mod.sections:
+        for b in s.blocks:
+            where = f"{mid}/{s.id}"
+            if isinstance(b, TextBlock):
+                out += _refs(where, b.src, b.text)
+            elif isinstance(b, InstructorBlock):
+                out += _refs(where, b.src, b.instructor)
+            elif isinstance(b, FigureBlock):
+                out += _refs(where, b.src, None)
+                from ..engine import plots
+                if not plots.known(b.figure):
+                    out.append(f"{where}: unknown figure {b.figure!r}")
+            elif isinstance(b, QuizBlock):
+                for qid in b.quiz:
+                    if qid not in entries or isinstance(entries[qid], Case):
+                        out.append(f"{where}: quiz {qid!r} is not a question of bank {mid}")
+                    used.add(qid)
+            elif isinstance(b, CaseBlock):
+                if not isinstance(entries.get(b.case), Case):
+                    out.append(f"{where}: case {b.case!r} is not a case of bank {mid}")
+                used.add(b.case)
+    for qid in sorted(set(entries) - used):
+        out.append(f"{qid}: in the bank but not used in module {mid}")
+    for kp in mod.key_points:
+        out += _refs(f"{mid}/key point", kp.src, kp.text)
+    for c in mod.coverage:
+        out += _refs(f"{mid}/coverage {c.id}", c.src, None)
+        out += [f"{mid}/coverage {c.id}: unknown question {q}" for q in c.questions if q not in entries]
+    return out
+
+
+def exercise_problems(eid: str, lang: str | None = None, solutions=None) -> list[str]:
+    try:
+        ex = loader.exercise(eid, lang)
+        keys = loader.keys(eid, solutions)
+    except ContentError as e:
+        return [str(e)]
+    out: list[str] = []
+    if ex.id != eid or keys.exercise != eid:
+        out.append(f"{eid}: file name, exercise id and keys exercise must agree")
+    items = {it.id: it for it in ex.items}
+    if set(items) != set(keys.items):
+        out.append(f"{eid}: keys cover {sorted(keys.items)}, items are {sorted(items)}")
+    for iid, it in items.items():
+        k = keys.items.get(iid)
+        if k is None:
+            continue
+        out += _refs(f"{eid}/{iid}", k.src, None)
+        if isinstance(it, Text):
+            if k.key is not None or not k.rubric:
+                out.append(f"{eid}/{iid}: free-text items need a rubric and no key")
+            elif abs(sum(r.points for r in k.rubric) - it.points) > 1e-9:
+                out.append(f"{eid}/{iid}: rubric points do not add up to {it.points}")
+        else:
+            try:
+                it.check_key(k.key)
+            except (ValueError, TypeError, AttributeError) as e:
+                out.append(f"{eid}/{iid}: bad key: {e}")
+    return out
+
+
+def dataset_problems(did: str) -> list[str]:
+    try:
+        ds = loader.dataset(did)
+    except ContentError as e:
+        return [str(e)]
+    out = _refs(did, ds.src, None)
+    for s in ds.series:
+        for p in s.points:
+            value = f"{p.y:g}"
+            out += _refs(f"{did}/{s.label}/{p.x}", [p.src], None)
+            cited = sources.cited_text([p.src])
+            if cited is not None and value.replace(".", ",") not in cited and value not in cited:
+                out.append(f"{did}/{s.label}/{p.x}: value {value} is not in {p.src}")
+    return out
+
+
+def ui_problems(lang: str | None = None) -> list[str]:
+    """Every language must define the same UI keys as Kyrgyz, the primary language."""
+    try:
+        base = set(loader.ui_strings("ky"))
+        have = set(loader.ui_strings(lang))
+    except ContentError as e:
+        return [str(e)]
+    return [f"ui.yaml ({lang}): missing key {k}" for k in sorted(base - have)]
+
+
+def all_problems(lang: str | None = None) -> list[str]:
+    out = ui_problems(lang)
+    for mid in loader.module_ids(lang):
+        out += module_problems(mid, lang)
+    for eid in loader.exercise_ids(lang):
+        out += exercise_problems(eid, lang)
+    for did in loader.dataset_ids():
+        out += dataset_problems(did)
+    return out
+
+
+def main() -> int:
+    probs = all_problems()
+    for p in probs:
+        print(p)
+    seeds = "checked against the seeds" if paths.seeds_dir() else "seeds not found: ranges only"
+    print(f"{len(probs)} problem(s); {seeds}")
+    return 1 if probs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,315 @@
+"""Schemas of the course content (validated with pydantic).
+
+Question kinds and what their ``key`` holds:
+
+* ``single``    one option id
+* ``truefalse`` ``true`` or ``false``
+* ``multi``     list of option ids (partial credit, see ``ctip.engine.scoring``)
+* ``sort``      mapping option id -> category id ("is this an act, a means or a purpose?")
+* ``order``     list of all option ids in the right order (steps of a procedure)
+* ``text``      free text, graded by hand in nbgrader (exercises only; no key)
+* ``case``      a synthetic case text with several parts, each a question of the kinds above
+
+Self-check questions (``data/<lang>/banks``) carry their key, an explanation and a source.
+Exercise items (``data/<lang>/exercises``) are public and must not carry keys; their keys
+live only in ``solutions/<exercise>.keys.yaml``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+SRC_PATTERN = r"^(?P<seed>\d{3}):(?P<start>\d+)-(?P<end>\d+)$"
+SrcRef = Annotated[str, StringConstraints(pattern=SRC_PATTERN)]
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+
+
+def parse_src(ref: str) -> tuple[str, int, int]:
+    m = re.match(SRC_PATTERN, ref)
+    if not m:
+        raise ValueError(f"bad source reference {ref!r}")
+    return m["seed"], int(m["start"]), int(m["end"])
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(Strict):
+    id: Ident
+    text: str
+
+
+class Category(Strict):
+    id: Ident
+    text: str
+
+
+class _Item(Strict):
+    id: Ident
+    prompt: str
+    topic: Ident | None = None
+    src: list[SrcRef] = []
+    explain: str | None = None       # shown after answering (self-check only)
+    points: float | None = None      # exercises only
+    context: str | None = None       # markdown shown above the prompt (e.g. a short case)
+    content_note: bool = False       # distressing content: show a warning first
+    figure: Ident | None = None      # a figure shown above the prompt (e.g. "read this plot")
+
+    @property
+    def option_ids(self) -> list[str]:
+        return [o.id for o in getattr(self, "options", [])]
+
+    def check_key(self, key) -> None:  # overridden per kind
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _unique_options(self):
+        ids = self.option_ids
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"{self.id}: duplicate option ids")
+        if getattr(self, "key", None) is not None:
+            self.check_key(self.key)
+        return self
+
+
+class Single(_Item):
+    kind: Literal["single"]
+    options: list[Option] = Field(min_length=2)
+    key: Ident | None = None
+
+    def check_key(self, key):
+        if key not in self.option_ids:
+            raise ValueError(f"{self.id}: key {key!r} is not an option")
+
+
+class TrueFalse(_Item):
+    kind: Literal["truefalse"]
+    key: bool | None = None
+
+    def check_key(self, key):
+        if not isinstance(key, bool):
+            raise ValueError(f"{self.id}: key must be true or false")
+
+
+class Multi(_Item):
+    kind: Literal["multi"]
+    options: list[Option] = Field(min_length=2)
+    key: list[Ident] | None = None
+
+    def check_key(self, key):
+        if not key or not set(key) <= set(self.option_ids) or len(set(key)) != len(key):
+            raise ValueError(f"{self.id}: key must be a non-empty list of distinct option ids")
+
+
+class Sort(_Item):
+    kind: Literal["sort"]
+    categories: list[Category] = Field(min_length=2)
+    options: list[Option] = Field(min_length=2)
+    key: dict[Ident, Ident] | None = None
+
+    def check_key(self, key):
+        cats = {c.id for c in self.categories}
+        if set(key) != set(self.option_ids) or not set(key.values()) <= cats:
+            raise ValueError(f"{self.id}: key must put every option into a known category")
+
+
+class Order(_Item):
+    kind: Literal["order"]
+    options: list[Option] = Field(min_length=3)
+    key: list[Ident] | None = None
+
+    def check_key(self, key):
+        if sorted(key) != sorted(self.option_ids):
+            raise ValueError(f"{self.id}: key must list every option exactly once")
+
+
+class Text(_Item):
+    kind: Literal["text"]
+    key: None = None
+
+    def check_key(self, key):
+        raise ValueError(f"{self.id}: free-text items have a rubric, not a key")
+
+
+Question = Annotated[Union[Single, TrueFalse, Multi, Sort, Order], Field(discriminator="kind")]
+
+
+class Case(Strict):
+    """A synthetic case analysed in parts (e.g. the three-element analyser)."""
+    id: Ident
+    kind: Literal["case"]
+    title: str
+    text: str
+    topic: Ident | None = None
+    content_note: bool = False
+    parts: list[Question] = Field(min_length=1)
+    src: list[SrcRef] = []
+    synthetic: Literal[True] = True   # cases are invented; no real people
+
+
+BankEntry = Annotated[Union[Single, TrueFalse, Multi, Sort, Order, Case], Field(discriminator="kind")]
+
+
+class Bank(Strict):
+    """Self-check questions of one module. Keys here are meant to be seen."""
+    module: Ident
+    questions: list[BankEntry]
+
+    @model_validator(mode="after")
+    def _complete(self):
+        for q in self.questions:
+            parts = q.parts if isinstance(q, Case) else [q]
+            for p in parts:
+                if p.key is None or not p.explain or not p.src:
+                    raise ValueError(f"{q.id}: self-check questions need key, explain and src")
+        return self
+
+
+# --- modules -----------------------------------------------------------------------
+
+class TextBlock(Strict):
+    text: str
+    src: list[SrcRef] = Field(min_length=1)
+    style: Literal["plain", "case", "warning", "law", "table"] = "plain"
+
+
+class InstructorBlock(Strict):
+    """A note for instructors only (goes to docs/instructor, never to trainees)."""
+    instructor: str
+    src: list[SrcRef] = Field(min_length=1)
+
+
+class QuizBlock(Strict):
+    quiz: list[Ident] = Field(min_length=1)
+
+
+class CaseBlock(Strict):
+    case: Ident
+
+
+class FigureBlock(Strict):
+    figure: Ident                 # name of a function in ctip.engine.plots.FIGURES
+    caption: str
+    src: list[SrcRef] = []
+
+
+class ResultsBlock(Strict):
+    results: Literal[True]        # the trainee's own results per topic (chart + score)
+
+
+Block = Union[TextBlock, InstructorBlock, QuizBlock, CaseBlock, FigureBlock, ResultsBlock]
+
+
+class Section(Strict):
+    id: Ident
+    title: str
+    topic: Ident
+    blocks: list[Block] = Field(min_length=1)
+
+
+class KeyPoint(Strict):
+    text: str
+    src: list[SrcRef] = Field(min_length=1)
+
+
+class Coverage(Strict):
+    """An enumerated item of the source and the questions that teach it."""
+    id: Ident
+    label: str
+    src: list[SrcRef] = Field(min_length=1)
+    questions: list[Ident] = Field(min_length=1)
+
+
+class Module(Strict):
+    id: Ident
+    number: int
+    title: str
+    summary: str
+    minutes: int
+    audience: list[Literal["police", "social"]] = ["police", "social"]
+    outcomes: list[str] = Field(min_length=1)
+    topics: dict[Ident, str]
+    sections: list[Section] = Field(min_length=1)
+    key_points: list[KeyPoint] = Field(min_length=1)
+    coverage: list[Coverage] = []
+
+    @model_validator(mode="after")
+    def _topics_known(self):
+        for s in self.sections:
+            if s.topic not in self.topics:
+                raise ValueError(f"section {s.id}: unknown topic {s.topic!r}")
+        return self
+
+
+# --- exercises ---------------------------------------------------------------------
+
+ExerciseItem = Annotated[Union[Single, TrueFalse, Multi, Sort, Order, Text], Field(discriminator="kind")]
+
+
+class Exercise(Strict):
+    """What a trainee sees of a graded exercise: prompts and options, never keys."""
+    id: Ident
+    module: Ident
+    title: str
+    intro: str
+    items: list[ExerciseItem] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _public(self):
+        for it in self.items:
+            if getattr(it, "key", None) is not None or it.explain:
+                raise ValueError(f"{self.id}.{it.id}: public exercise data must not carry keys")
+            if not it.points or it.points <= 0:
+                raise ValueError(f"{self.id}.{it.id}: needs positive points")
+        ids = [it.id for it in self.items]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"{self.id}: duplicate item ids")
+        return self
+
+
+class RubricLine(Strict):
+    points: float
+    text: str
+
+
+class ItemKey(Strict):
+    """The graded key of one exercise item (lives only under solutions/)."""
+    key: Union[bool, Ident, list[Ident], dict[Ident, Ident], None] = None
+    rubric: list[RubricLine] = []
+    model_answer: str | None = None
+    src: list[SrcRef] = Field(min_length=1)
+
+
+class ExerciseKeys(Strict):
+    exercise: Ident
+    items: dict[Ident, ItemKey]
+
+
+# --- datasets behind plots -----------------------------------------------------------
+
+class DataPoint(Strict):
+    x: str
+    y: float
+    src: SrcRef
+
+
+class Series(Strict):
+    label: str
+    points: list[DataPoint] = Field(min_length=1)
+
+
+class Dataset(Strict):
+    """Figures from a source, kept as data so a plot is drawn from checked numbers."""
+    id: Ident
+    title: str
+    year: int = Field(ge=1990, le=2030)    # the year the figures describe
+    unit: str
+    chart: Literal["bar", "barh", "line"] = "bar"
+    x_label: str = ""
+    y_label: str = ""
+    series: list[Series] = Field(min_length=1)
+    note: str | None = None                 # e.g. where sources disagree
+    src: list[SrcRef] = Field(min_length=1)

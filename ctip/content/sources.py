@@ -1,0 +1,84 @@
+"""Source references: the trainee-facing label and the maintainer's check against the seeds."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from .. import paths
+from .loader import sources
+from .models import parse_src
+
+
+def label(ref: str) -> str:
+    """'004:94-103' -> 'Колдонмо, 1-бөлүм, 1.1 (004: 94–103)' for the trainee to follow."""
+    seed, start, end = parse_src(ref)
+    info = sources()[seed]
+    part = None
+    for p in info.get("parts", []):
+        if start >= p["from"]:
+            part = p["label"]
+    where = f"{info['short']}, {part}" if part else info["short"]
+    return f"{where} ({seed}: {start}–{end})"
+
+
+def labels(refs) -> str:
+    return "; ".join(label(r) for r in refs)
+
+
+@lru_cache(maxsize=None)
+def seed_lines(seed: str, folder: Path | None = None) -> list[str] | None:
+    """The seed's lines, or None where the seed folder is not beside this checkout."""
+    folder = folder or paths.seeds_dir()
+    if folder is None:
+        return None
+    path = folder / sources()[seed]["file"]
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def problems(ref: str) -> list[str]:
+    """Why a reference does not hold: unknown seed, or a range outside the file."""
+    try:
+        seed, start, end = parse_src(ref)
+    except ValueError as e:
+        return [str(e)]
+    info = sources().get(seed)
+    if info is None:
+        return [f"{ref}: unknown seed {seed}"]
+    if not 1 <= start <= end:
+        return [f"{ref}: empty or reversed range"]
+    if end > info["lines"]:
+        return [f"{ref}: past the end of the seed ({info['lines']} lines)"]
+    if end - start > 150:
+        return [f"{ref}: range too wide (> 150 lines); cite the exact lines"]
+    lines = seed_lines(seed)
+    if lines is not None and len(lines) != info["lines"]:
+        return [f"seed {seed} has {len(lines)} lines, sources.yaml says {info['lines']}"]
+    return []
+
+
+def cited_text(refs) -> str | None:
+    """The cited lines joined, or None where the seeds are not available."""
+    out = []
+    for ref in refs:
+        seed, start, end = parse_src(ref)
+        lines = seed_lines(seed)
+        if lines is None:
+            return None
+        out.extend(lines[start - 1:end])
+    return "\n".join(out)
+
+
+def missing_numbers(refs, text: str) -> list[str]:
+    """Numbers in a taught text that none of its cited lines contains (a figure that
+    does not come from the cited source is a defect)."""
+    cited = cited_text(refs)
+    if cited is None:
+        return []
+    have = set(re.findall(r"\d+", cited.replace("\u00ad", "")))
+    return [n for n in numbers(text) if n not in have]
+
+
+def numbers(text: str) -> list[str]:
+    """Numbers of two or more digits in a text (years, article and order numbers, ages)."""
+    return sorted(set(re.findall(r"\d{2,}", text)))

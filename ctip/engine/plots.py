@@ -1,0 +1,100 @@
+"""matplotlib figures. A module names a figure by id: a built-in drawing below, or a
+dataset in data/datasets/ drawn as the chart its file asks for."""
+from __future__ import annotations
+
+import io
+from typing import Callable
+
+import matplotlib.pyplot as plt
+
+from ..content import loader
+from ..i18n import t
+
+COLORS = ["#1f6f8b", "#e07a1f", "#6a994e", "#9c4f96", "#bc4749", "#577590"]
+
+
+def three_elements():
+    """Act + means + purpose -> trafficking; for a child, act + purpose suffice."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    panels = [
+        (axes[0], t("fig.adults"), [t("fig.act"), t("fig.means"), t("fig.purpose")], t("fig.tip")),
+        (axes[1], t("fig.children"), [t("fig.act"), t("fig.purpose")], t("fig.child_tip")),
+    ]
+    for ax, title, boxes, result in panels:
+        ax.set_xlim(0, 10)
+        ax.set_ylim(0, 10)
+        ax.axis("off")
+        ax.set_title(title, fontsize=12, fontweight="bold")
+        n = len(boxes)
+        for i, text in enumerate(boxes):
+            x = 0.4 + i * (9.2 / n)
+            w = 9.2 / n - 0.4
+            ax.add_patch(plt.Rectangle((x, 6), w, 2.6, color=COLORS[i], alpha=0.9))
+            ax.text(x + w / 2, 7.3, text, ha="center", va="center", color="white",
+                    fontsize=10, wrap=True)
+            ax.annotate("", xy=(5, 3.3), xytext=(x + w / 2, 6),
+                        arrowprops=dict(arrowstyle="->", color="#333"))
+        ax.add_patch(plt.Rectangle((1.5, 1), 7, 2.3, color="#333"))
+        ax.text(5, 2.15, result, ha="center", va="center", color="white", fontsize=11)
+    return fig
+
+
+def topic_results(labels: list[str], shares: list[float], title: str):
+    """Share of points earned per topic (0-100 %), drawn from the trainee's answers."""
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.55 * max(1, len(labels))), layout="constrained")
+    ax.barh(labels, [100 * s for s in shares], color=COLORS[0])
+    ax.set_xlim(0, 100)
+    ax.invert_yaxis()
+    ax.set_xlabel(t("fig.percent"))
+    ax.set_title(title)
+    for y, s in enumerate(shares):
+        ax.text(min(100 * s + 1, 92), y, f"{100 * s:.0f}%", va="center")
+    return fig
+
+
+def dataset_chart(dataset_id: str):
+    ds = loader.dataset(dataset_id)
+    fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
+    xs = list(dict.fromkeys(p.x for s in ds.series for p in s.points))
+    width = 0.8 / len(ds.series)
+    for i, s in enumerate(ds.series):
+        values = {p.x: p.y for p in s.points}
+        pos = [j for j, x in enumerate(xs) if x in values]
+        ys = [values[xs[j]] for j in pos]
+        if ds.chart == "line":
+            ax.plot([xs[j] for j in pos], ys, marker="o", label=s.label, color=COLORS[i % 6])
+        elif ds.chart == "barh":
+            ax.barh([j + i * width for j in pos], ys, height=width, label=s.label, color=COLORS[i % 6])
+        else:
+            ax.bar([j + i * width for j in pos], ys, width=width, label=s.label, color=COLORS[i % 6])
+    if ds.chart == "bar":
+        ax.set_xticks([j + width * (len(ds.series) - 1) / 2 for j in range(len(xs))], xs,
+                      rotation=20, ha="right")
+    elif ds.chart == "barh":
+        ax.set_yticks([j + width * (len(ds.series) - 1) / 2 for j in range(len(xs))], xs)
+        ax.invert_yaxis()
+    ax.set_title(f"{ds.title} ({ds.year})")
+    ax.set_xlabel(ds.x_label)
+    ax.set_ylabel(ds.y_label or ds.unit)
+    if len(ds.series) > 1:
+        ax.legend()
+    return fig
+
+
+BUILTIN: dict[str, Callable] = {"three_elements": three_elements}
+
+
+def known(name: str) -> bool:
+    return name in BUILTIN or name in loader.dataset_ids()
+
+
+def draw(name: str):
+    return BUILTIN[name]() if name in BUILTIN else dataset_chart(name)
+
+
+def png(fig) -> bytes:
+    """PNG bytes of a figure (for an ipywidgets.Image), and close it."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,21 @@
+"""UI strings. Every label, button and message comes from data/<lang>/ui.yaml, so a new
+language is a data change. Missing keys fall back to Kyrgyz, then to the key itself."""
+from __future__ import annotations
+
+from .content.loader import ContentError, ui_strings
+from .paths import language
+
+
+def t(key: str, lang: str | None = None, **fmt) -> str:
+    lang = lang or language()
+    text = None
+    for candidate in (lang, "ky"):
+        try:
+            text = ui_strings(candidate).get(key)
+        except ContentError:
+            continue
+        if text is not None:
+            break
+    if text is None:
+        text = key
+    return text.format(**fmt) if fmt else text
