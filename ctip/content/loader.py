@@ -99,3 +99,12 @@ def question(qid: str, lang: str | None = None):
 def iter_parts(entry):
     """The answerable parts of a bank entry: the case parts, or the question itself."""
     return list(entry.parts) if isinstance(entry, Case) else [entry]
+
+
+@lru_cache(maxsize=None)
+def course(lang: str | None = None) -> dict[str, str]:
+    """Course-level texts (start page, fixed parts of exercise notebooks)."""
+    data = _read(lang_dir(lang) / "course.yaml")
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ContentError("course.yaml must map keys to strings")
+    return data

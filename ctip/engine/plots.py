@@ -92,6 +92,9 @@ def draw(name: str):
     return BUILTIN[name]() if name in BUILTIN else dataset_chart(name)
 
 
+close = plt.close
+
+
 def png(fig) -> bytes:
     """PNG bytes of a figure (for an ipywidgets.Image), and close it."""
     buf = io.BytesIO()

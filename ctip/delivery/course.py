@@ -1,0 +1,70 @@
+"""The nbgrader course: configuration (used by nbgrader_config.py and by our own tools) and
+the release step that turns solutions/<ex>/ into exercises/<ex>/."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .. import paths
+from ..i18n import t
+
+COURSE_ID = "ctip-kg"
+
+
+def configure(c, root: Path | str) -> None:
+    """Fill an nbgrader traitlets Config for a course rooted at ``root``."""
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.source_directory = "solutions"     # instructor notebooks with keys
+    c.CourseDirectory.release_directory = "exercises"    # trainee copies
+    c.CourseDirectory.db_url = f"sqlite:///{Path(root) / 'gradebook.db'}"
+    c.ClearSolutions.code_stub = {"python": "pass"}
+    c.ClearSolutions.text_stub = t("text_stub")
+    c.Execute.timeout = 60
+    # feedback must not reveal hidden tests (keys, rubrics), not even in tracebacks
+    c.GenerateFeedback.preprocessors = [
+        "nbgrader.preprocessors.GetGrades",
+        "nbgrader.preprocessors.ClearHiddenTests",
+        "ctip.delivery.feedback.RedactHiddenTracebacks",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    ]
+
+
+@contextlib.contextmanager
+def env_bin_on_path():
+    """nbgrader calls `alembic` by name: the environment's bin/ must be on PATH."""
+    old = os.environ.get("PATH", "")
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + old
+    try:
+        yield
+    finally:
+        os.environ["PATH"] = old
+
+
+def api(root: Path | str):
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+    cfg = Config()
+    configure(cfg, root)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+    api.log.setLevel(logging.ERROR)
+    return api
+
+
+def release_notebook(eid: str, solutions: Path | None = None) -> str:
+    """Run nbgrader generate_assignment on solutions/<eid> in a scratch course; return the
+    released notebook's text. The repo's own gradebook is not touched."""
+    solutions = solutions or paths.SOLUTIONS
+    with tempfile.TemporaryDirectory() as tmp, env_bin_on_path():
+        shutil.copytree(solutions / eid, Path(tmp) / "solutions" / eid,
+                        ignore=shutil.ignore_patterns("*.answers.json*", ".ipynb_checkpoints"))
+        res = api(tmp).generate_assignment(eid, force=True)
+        if not res.get("success"):
+            raise RuntimeError(f"nbgrader could not release {eid}: {res.get('error') or res.get('log')}")
+        return (Path(tmp) / "exercises" / eid / f"{eid}.ipynb").read_text(encoding="utf-8")

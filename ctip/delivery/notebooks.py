@@ -1,0 +1,197 @@
+"""Generate the course notebooks from data/ (modules, start page, nbgrader source notebooks).
+
+Generated notebooks carry no outputs and deterministic cell ids, so a rebuild of unchanged
+content gives byte-identical files and a test can prove the committed files are in sync.
+"""
+from __future__ import annotations
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from ..content import loader
+from ..content.models import (CaseBlock, FigureBlock, InstructorBlock, QuizBlock, ResultsBlock,
+                              Text, TextBlock)
+from ..content.sources import labels
+from ..i18n import t
+
+KERNEL = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+          "language_info": {"name": "python"}}
+START = "00_bashtalyshy.ipynb"
+
+
+class _Cells:
+    """Collects cells with stable ids (prefix + running number)."""
+
+    def __init__(self, prefix: str):
+        self.prefix, self.cells = prefix, []
+
+    def _id(self) -> str:
+        return f"{self.prefix}-{len(self.cells):03d}"
+
+    def md(self, text: str, nbgrader: dict | None = None, locked: bool = True):
+        c = new_markdown_cell(text.strip(), id=self._id())
+        if locked:
+            c.metadata.update({"editable": False, "deletable": False})
+        if nbgrader:
+            c.metadata["nbgrader"] = {"schema_version": 3, **nbgrader}
+        self.cells.append(c)
+
+    def code(self, src: str, nbgrader: dict | None = None):
+        # hidden input: trainees never see code; "Run All" runs it
+        c = new_code_cell(src.strip(), id=self._id())
+        c.metadata.update({"jupyter": {"source_hidden": True}, "tags": ["hide-input"],
+                           "editable": False, "deletable": False})
+        if nbgrader:
+            c.metadata["nbgrader"] = {"schema_version": 3, **nbgrader}
+        self.cells.append(c)
+
+    def notebook(self, **meta):
+        nb = new_notebook(cells=self.cells, metadata={**KERNEL, **meta})
+        nb.nbformat_minor = 5
+        return nb
+
+
+def src_line(refs) -> str:
+    return f"<small>{t('source')}: {labels(refs)}</small>" if refs else ""
+
+
+def quote(text: str) -> str:
+    return "\n".join("> " + line if line else ">" for line in text.strip().splitlines())
+
+
+STYLE_HEAD = {"case": "case_block", "warning": "content_note", "law": "law_block"}
+
+
+def text_block(b: TextBlock) -> str:
+    body = b.text.strip()
+    if b.style == "case":
+        body = quote(f"**{t('case_block')}**\n\n{body}")
+    elif b.style == "law":
+        body = quote(f"**{t('law_block')}**\n\n{body}")
+    elif b.style == "warning":
+        body = quote(f"**{t('content_note')}**\n\n{body}")
+    return f"{body}\n\n{src_line(b.src)}"
+
+
+def module_notebook(mid: str):
+    m = loader.module(mid)
+    c = _Cells(mid)
+    outcomes = "\n".join(f"- {o}" for o in m.outcomes)
+    c.md(f"# {t('module_label', n=m.number)}. {m.title}\n\n{m.summary}\n\n*{t('minutes', n=m.minutes)}*\n\n"
+         f"{t('run_all')}\n\n### {t('outcomes')}\n\n{outcomes}")
+    c.code(f'from ctip.notebook import module_session\nS = module_session("{mid}")')
+    for s in m.sections:
+        pending = [f"## {s.title}"]
+        for b in s.blocks:
+            if isinstance(b, TextBlock):
+                pending.append(text_block(b))
+                continue
+            if isinstance(b, InstructorBlock):
+                continue          # instructors only: docs/instructor/
+            if pending:
+                c.md("\n\n".join(pending))
+                pending = []
+            if isinstance(b, QuizBlock):
+                for qid in b.quiz:
+                    c.code(f'S.quiz("{qid}")')
+            elif isinstance(b, CaseBlock):
+                c.code(f'S.case("{b.case}")')
+            elif isinstance(b, FigureBlock):
+                c.code(f'S.figure("{b.figure}")')
+                c.md(f"*{b.caption}*\n\n{src_line(b.src)}")
+            elif isinstance(b, ResultsBlock):
+                c.md(f"### {t('results_title')}")
+                c.code("S.results()")
+        if pending:
+            c.md("\n\n".join(pending))
+    points = "\n".join(f"- {kp.text} {src_line(kp.src)}" for kp in m.key_points)
+    c.md(f"## {t('key_points')}\n\n{points}")
+    return c.notebook()
+
+
+def start_notebook():
+    k = loader.course()
+    c = _Cells("start")
+    mods = []
+    for mid in loader.module_ids():
+        m = loader.module(mid)
+        mods.append(f"{m.number}. [{m.title}]({mid}.ipynb): {m.summary} *({t('minutes', n=m.minutes)})*")
+    exs = []
+    for eid in loader.exercise_ids():
+        e = loader.exercise(eid)
+        exs.append(f"- [{e.title}](../exercises/{eid}/{eid}.ipynb)")
+    c.md(f"# {k['start_title']}\n\n**{k['title']}**\n\n{k['intro']}")
+    c.md(f"## {k['how_title']}\n\n{k['how']}")
+    c.md(f"## {k['modules_title']}\n\n" + "\n".join(mods))
+    c.md(f"## {k['exercises_title']}\n\n{k['exercises']}\n\n" + "\n".join(exs))
+    c.md(f"## {k['submit_title']}\n\n{k['submit']}")
+    c.md(f"## {k['care_title']}\n\n{k['care']}\n\n## {k['sources_title']}\n\n{k['sources']}")
+    return c.notebook()
+
+
+def _key_comment(item, key) -> list[str]:
+    """Readable form of a key for instructors reading the solution notebook."""
+    opts = {o.id: o.text for o in getattr(item, "options", [])}
+    if item.kind == "single":
+        return [f"# {key}) {opts[key]}"]
+    if item.kind == "multi":
+        return [f"# {k}) {opts[k]}" for k in key]
+    if item.kind == "order":
+        return [f"# {n}. {opts[k]}" for n, k in enumerate(key, 1)]
+    if item.kind == "sort":
+        cats = {c.id: c.text for c in item.categories}
+        return [f"# {opts[o]} -> {cats[c]}" for o, c in key.items()]
+    return []
+
+
+def source_notebook(eid: str, solutions=None):
+    """The nbgrader source (instructor) notebook: items, hidden tests with keys, rubrics."""
+    ex = loader.exercise(eid)
+    keys = loader.keys(eid, solutions)
+    k = loader.course()
+    c = _Cells(eid)
+    c.md(f"# {ex.title}\n\n{ex.intro}\n\n{t('run_all')}\n\n{k['partial_credit']}")
+    c.code(f'from ctip.notebook import exercise_session\nE = exercise_session("{eid}")',
+           nbgrader={"grade": False, "solution": False, "locked": True, "grade_id": "setup"})
+    for n, it in enumerate(ex.items, 1):
+        key = keys.items[it.id]
+        head = [f"### {n}. ({it.points:g} {t('points_word')})"]
+        if it.content_note:
+            head.append(quote(f"**{t('content_note')}**"))
+        if it.context:
+            head.append(quote(it.context))
+        if it.figure is None:
+            head.append(f"**{it.prompt}**")
+        c.md("\n\n".join(head), nbgrader={"grade": False, "solution": False, "locked": True,
+                                          "grade_id": f"{it.id}_prompt"})
+        if it.figure:
+            c.code(f'E.figure("{it.figure}")', nbgrader={"grade": False, "solution": False, "locked": True,
+                                                         "grade_id": f"{it.id}_figure"})
+            c.md(f"**{it.prompt}**", nbgrader={"grade": False, "solution": False, "locked": True,
+                                               "grade_id": f"{it.id}_prompt2"})
+        if isinstance(it, Text):
+            c.md(f"### BEGIN SOLUTION\n**{k['model_answer_head']}:** {key.model_answer or ''}\n### END SOLUTION",
+                 nbgrader={"grade": True, "solution": True, "locked": False, "points": it.points,
+                           "grade_id": f"{it.id}_answer"}, locked=False)
+            rubric = [f"#  [{r.points:g}] {r.text}" for r in key.rubric]
+            model = [f"# {k['model_answer_head']}: {key.model_answer}"] if key.model_answer else []
+            c.code("\n".join([k["rubric_comment"], "### BEGIN HIDDEN TESTS", f"# {k['rubric_head']}:",
+                              *rubric, *model, f"# {t('source')}: {labels(key.src)}", "### END HIDDEN TESTS"]),
+                   nbgrader={"grade": True, "solution": False, "locked": True, "points": 0,
+                             "grade_id": f"{it.id}_rubric"})
+            continue
+        c.code(f'E.item("{it.id}")', nbgrader={"grade": False, "solution": False, "locked": True,
+                                                "grade_id": f"{it.id}_widget"})
+        c.code("\n".join([k["test_comment"], "### BEGIN HIDDEN TESTS", "from ctip.grading import grade_item",
+                          *_key_comment(it, key.key), f"# {t('source')}: {labels(key.src)}",
+                          f'grade_item("{eid}", "{it.id}", key={key.key!r}, points={float(it.points)!r})',
+                          "### END HIDDEN TESTS"]),
+               nbgrader={"grade": True, "solution": False, "locked": True, "points": it.points,
+                         "grade_id": f"{it.id}_test"})
+    c.md(k["submit"], nbgrader={"grade": False, "solution": False, "locked": True, "grade_id": "submit"})
+    return c.notebook()
+
+
+def dumps(nb) -> str:
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"

@@ -1,0 +1,186 @@
+"""What a notebook's hidden code cells call: one session per module or exercise notebook."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipywidgets as W
+from IPython.display import HTML, Image, display
+
+from ..content import loader
+from ..content.loader import iter_parts
+from ..content.models import Case
+from ..i18n import t
+from . import plots
+from .scoring import InvalidAnswer, score
+from .store import AnswerStore
+from .widgets import STYLE, GradedItem, SelfCheck, esc, md_inline
+
+
+def _note(text: str) -> W.HTML:
+    return W.HTML(f"<div class='ctip-note'>{esc(text)}</div>")
+
+
+class ModuleSession:
+    """Self-check questions of a module, the running score and the results chart."""
+
+    def __init__(self, module_id: str, folder: Path | str | None = None):
+        self.module = loader.module(module_id)
+        self.bank = loader.bank(module_id)
+        self.entries = {q.id: q for q in self.bank.questions}
+        self.store = AnswerStore(module_id, folder)
+        self.views: dict[str, SelfCheck] = {}
+        self.score_bars: list[W.HTML] = []
+        self.results_img: W.Image | None = None
+        self.counter = 0
+
+    # -- answerable parts: (storage id, item, topic) ------------------------------------
+    def parts(self):
+        for q in self.bank.questions:
+            for p in iter_parts(q):
+                sid = f"{q.id}/{p.id}" if isinstance(q, Case) else q.id
+                yield sid, p, p.topic or getattr(q, "topic", None)
+
+    def score(self) -> tuple[float, int, int, int]:
+        """(points earned, points possible, parts answered, parts) from the stored answers."""
+        got, answered, total = 0.0, 0, 0
+        for sid, item, _ in self.parts():
+            total += 1
+            value = self.store.get(sid)
+            if value is None:
+                continue
+            try:
+                got += score(item, item.key, value).fraction
+                answered += 1
+            except InvalidAnswer:
+                pass
+        return round(got, 2), total, answered, total
+
+    def topic_shares(self) -> tuple[list[str], list[float]]:
+        earned: dict[str, float] = {}
+        count: dict[str, int] = {}
+        for sid, item, topic in self.parts():
+            topic = topic or "other"
+            count[topic] = count.get(topic, 0) + 1
+            value = self.store.get(sid)
+            if value is None:
+                continue
+            try:
+                earned[topic] = earned.get(topic, 0.0) + score(item, item.key, value).fraction
+            except InvalidAnswer:
+                pass
+        names = [k for k in self.module.topics if k in count] + sorted(set(count) - set(self.module.topics))
+        return ([f"{self.module.topics.get(k, k)} ({count[k]})" for k in names],
+                [earned.get(k, 0.0) / count[k] for k in names])
+
+    def _score_text(self) -> str:
+        got, mx, answered, total = self.score()
+        return f"<b>{esc(t('score', got=f'{got:g}', max=mx, answered=answered, total=total))}</b>"
+
+    def refresh(self) -> None:
+        text = self._score_text()
+        for bar in self.score_bars:
+            bar.value = text
+        if self.results_img is not None:
+            self.results_img.value = self._results_png()
+
+    # -- what the notebook cells call ---------------------------------------------------
+    def header(self) -> None:
+        display(HTML(STYLE))
+        if self.store.message:
+            display(_note(self.store.message))
+        self.score_bar()
+
+    def score_bar(self) -> None:
+        bar = W.HTML(self._score_text())
+        self.score_bars.append(bar)
+        display(bar)
+
+    def quiz(self, qid: str) -> None:
+        item = self.entries[qid]
+        self.counter += 1
+        view = SelfCheck(item, self.store, qid, on_scored=self.refresh, number=f"{self.counter}.")
+        self.views[qid] = view
+        parts = [view.widget]
+        if item.content_note:
+            parts.insert(0, _note(t("content_note")))
+        display(W.VBox(parts))
+
+    def case(self, cid: str) -> None:
+        case = self.entries[cid]
+        total = W.HTML()
+
+        def update():
+            got = 0.0
+            for p in case.parts:
+                v = self.store.get(f"{cid}/{p.id}")
+                try:
+                    got += score(p, p.key, v).fraction if v is not None else 0
+                except InvalidAnswer:
+                    pass
+            total.value = f"<b>{esc(t('case_done', got=f'{got:g}', max=len(case.parts)))}</b>"
+            self.refresh()
+
+        views = []
+        for n, p in enumerate(case.parts, 1):
+            v = SelfCheck(p, self.store, f"{cid}/{p.id}", on_scored=update, number=t("case_part", n=n))
+            self.views[f"{cid}/{p.id}"] = v
+            views.append(v)
+        head = [W.HTML(f"<h4>{esc(case.title)}</h4>")]
+        if case.content_note:
+            head.append(_note(t("content_note")))
+        head.append(W.HTML(f"<div class='ctip-q'>{md_inline(case.text)}</div>"))
+        update()
+        display(W.VBox(head + [v.widget for v in views] + [total]))
+
+    def figure(self, name: str) -> None:
+        # a PNG, whatever matplotlib backend the kernel has
+        display(Image(data=plots.png(plots.draw(name))))
+
+    def _results_png(self) -> bytes:
+        names, shares = self.topic_shares()
+        return plots.png(plots.topic_results(names, shares, t("results_title")))
+
+    def results(self) -> None:
+        """The trainee's own results per topic; redrawn after every check."""
+        self.results_img = W.Image(value=self._results_png(), format="png", layout=W.Layout(max_width="760px"))
+        self.score_bar()
+        display(self.results_img)
+
+
+class ExerciseSession:
+    """A graded exercise: widgets save answers to <exercise>.answers.json, no verdicts shown."""
+
+    def __init__(self, exercise_id: str, folder: Path | str | None = None):
+        self.exercise = loader.exercise(exercise_id)
+        self.items = {it.id: it for it in self.exercise.items}
+        self.store = AnswerStore(exercise_id, folder)
+        self.views: dict[str, GradedItem] = {}
+
+    def header(self) -> None:
+        display(HTML(STYLE))
+        if self.store.message:
+            display(_note(self.store.message))
+        display(_note(t("exercise_hint")))
+
+    def item(self, iid: str) -> None:
+        self.views[iid] = GradedItem(self.items[iid], self.store)
+        display(self.views[iid].widget)
+
+    def figure(self, name: str) -> None:
+        # a PNG, whatever matplotlib backend the kernel has
+        display(Image(data=plots.png(plots.draw(name))))
+
+
+def module_session(module_id: str) -> ModuleSession:
+    s = ModuleSession(module_id)
+    s.header()
+    return s
+
+
+def exercise_session(exercise_id: str) -> ExerciseSession:
+    s = ExerciseSession(exercise_id)
+    s.header()
+    return s
+
+
+__all__ = ["ModuleSession", "ExerciseSession", "module_session", "exercise_session"]

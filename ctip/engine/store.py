@@ -1,0 +1,120 @@
+"""The trainee's answer file: JSON beside the notebook, written atomically.
+
+nbgrader re-executes a submission from scratch, so widget clicks are never seen by it; what is
+graded is this file (it travels with the submission). Layout:
+
+    {"format": "ctip-answers", "version": 1, "notebook": "ex01",
+     "answers": {"q01": {"value": "b", "time": "2026-11-22T10:00:00+00:00", "attempts": 1,
+                         "fraction": 1.0}}}
+
+``fraction`` is stored for self-check questions only (their keys are public); graded exercises
+store the value alone. Nothing is ever silently thrown away: a corrupt file is moved aside
+with a timestamp before a fresh one is started, and the trainee is told so in their language.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..i18n import t
+
+FORMAT = "ctip-answers"
+MAX_BYTES = 5_000_000   # a larger file is not an answer file; refuse to parse it
+
+
+def answers_path(notebook: str, folder: Path | str | None = None) -> Path:
+    return Path(folder or os.getcwd()) / f"{notebook}.answers.json"
+
+
+class StoreError(Exception):
+    pass
+
+
+def read_answers(path: Path) -> dict:
+    """Parse an answer file strictly; raise StoreError with the reason if it is not one."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return {}
+    if size > MAX_BYTES:
+        raise StoreError(f"file is too large ({size} bytes)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise StoreError(f"not valid JSON ({e.__class__.__name__})") from e
+    if not isinstance(data, dict) or data.get("format") != FORMAT \
+            or not isinstance(data.get("answers"), dict):
+        raise StoreError("not an answer file of this course")
+    bad = [k for k, v in data["answers"].items() if not isinstance(v, dict) or "value" not in v]
+    if bad:
+        raise StoreError(f"malformed entries: {bad[:5]}")
+    return data["answers"]
+
+
+class AnswerStore:
+    """Answers of one notebook. ``message`` holds a localized warning for the trainee, if any."""
+
+    def __init__(self, notebook: str, folder: Path | str | None = None):
+        self.notebook = notebook
+        self.path = answers_path(notebook, folder)
+        self.message: str | None = None
+        self.writable = True
+        self.answers: dict = {}
+        try:
+            self.answers = read_answers(self.path)
+        except StoreError as e:
+            self._set_aside(e)
+        except OSError as e:
+            self.writable = False
+            self.message = t("store_unreadable", file=self.path.name, error=e.strerror or e)
+
+    def _set_aside(self, error: Exception) -> None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        try:
+            os.replace(self.path, backup)
+            self.message = t("store_corrupt", file=self.path.name, backup=backup.name)
+        except OSError as e:
+            self.writable = False
+            self.message = t("store_unreadable", file=self.path.name, error=f"{error}; {e}")
+
+    def get(self, qid: str):
+        entry = self.answers.get(qid)
+        return None if entry is None else entry.get("value")
+
+    def entry(self, qid: str) -> dict | None:
+        return self.answers.get(qid)
+
+    def put(self, qid: str, value, fraction: float | None = None) -> str:
+        """Record an answer and write the file; returns the time saved (HH:MM)."""
+        if not self.writable:
+            raise StoreError(self.message or "answer file is not writable")
+        now = datetime.now(timezone.utc)
+        old = self.answers.get(qid) or {}
+        entry = {"value": value, "time": now.isoformat(timespec="seconds"),
+                 "attempts": int(old.get("attempts", 0)) + 1}
+        if fraction is not None:
+            entry["fraction"] = round(float(fraction), 4)
+        self.answers[qid] = entry
+        self._write()
+        return now.astimezone().strftime("%H:%M")
+
+    def _write(self) -> None:
+        data = {"format": FORMAT, "version": 1, "notebook": self.notebook, "answers": self.answers}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, ensure_ascii=False, indent=1)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise

@@ -1,0 +1,268 @@
+"""ipywidgets views of questions. No Output widgets: feedback goes into HTML widgets, so a
+headless run (papermill, nbgrader) never waits on an Output-widget write (nbclient#312)."""
+from __future__ import annotations
+
+import html
+from typing import Callable
+
+import ipywidgets as W
+
+from ..content.sources import labels as src_labels
+from ..i18n import t
+from .scoring import InvalidAnswer, Result, score
+from .store import AnswerStore, StoreError
+
+LETTERS = "АБВГДЕЖЗИЙКЛМНОП"
+FULL = W.Layout(width="100%")
+
+STYLE = """<style>
+.ctip-q .widget-radio-box label, .ctip-q .widget-checkbox label, .ctip-q .widget-label-basic span
+  {white-space: normal !important; height: auto !important; line-height: 1.45; overflow: visible !important}
+.ctip-q .widget-radio-box label {margin-bottom: 6px}
+.ctip-q .widget-radio-box {width: 100%}
+.ctip-q select {max-width: 100%}
+.ctip-q {border-left: 4px solid #1f6f8b; padding: 8px 12px; margin: 6px 0; background: #f7fafc}
+.ctip-fb-ok {color: #1e6b30} .ctip-fb-bad {color: #a12a2a} .ctip-fb-part {color: #9a5b00}
+.ctip-note {background: #fff4e5; border-left: 4px solid #e07a1f; padding: 6px 10px}
+.ctip-src {color: #555; font-size: 90%}
+</style>"""
+
+
+def esc(text: str) -> str:
+    return html.escape(str(text))
+
+
+def md_inline(text: str) -> str:
+    """Minimal markdown for prompts: escape, keep line breaks and **bold**."""
+    out = esc(text).replace("\n", "<br>")
+    parts = out.split("**")
+    return "".join(p if i % 2 == 0 else f"<b>{p}</b>" for i, p in enumerate(parts))
+
+
+def letter(i: int) -> str:
+    return LETTERS[i] if i < len(LETTERS) else str(i + 1)
+
+
+class Inputs:
+    """The input widgets of one question kind, with get/set/reset of the response."""
+
+    def __init__(self, item):
+        self.item = item
+        self.kind = item.kind
+        opts = list(getattr(item, "options", []))
+        self.letters = {o.id: letter(i) for i, o in enumerate(opts)}
+        self.texts = {o.id: o.text for o in opts}
+        if self.kind == "single":
+            self.radio = W.RadioButtons(options=[(f"{letter(i)}) {o.text}", o.id) for i, o in enumerate(opts)],
+                                        value=None, layout=FULL)
+            self.box, self.controls = self.radio, [self.radio]
+        elif self.kind == "truefalse":
+            self.radio = W.RadioButtons(options=[(t("tf_true"), True), (t("tf_false"), False)],
+                                        value=None, layout=FULL)
+            self.box, self.controls = self.radio, [self.radio]
+        elif self.kind == "multi":
+            self.checks = {o.id: W.Checkbox(value=False, description=f"{letter(i)}) {o.text}",
+                                            indent=False, layout=FULL) for i, o in enumerate(opts)}
+            self.controls = list(self.checks.values())
+            self.box = W.VBox(self.controls, layout=FULL)
+        elif self.kind == "sort":
+            cats = [(t("not_chosen"), None)] + [(c.text, c.id) for c in item.categories]
+            self.drops = {o.id: W.Dropdown(options=cats, value=None, layout=W.Layout(width="40%"))
+                          for o in opts}
+            self.controls = list(self.drops.values())
+            rows = [W.HBox([W.HTML(f"{letter(i)}) {esc(o.text)}", layout=W.Layout(width="58%")),
+                            self.drops[o.id]], layout=FULL) for i, o in enumerate(opts)]
+            self.box = W.VBox(rows, layout=FULL)
+        elif self.kind == "order":
+            listing = "".join(f"<div><b>{letter(i)})</b> {esc(o.text)}</div>" for i, o in enumerate(opts))
+            steps = [(t("not_chosen"), None)] + [(f"{letter(i)}) {o.text}", o.id) for i, o in enumerate(opts)]
+            self.drops = {n: W.Dropdown(options=steps, value=None, description=t("order_position", n=n + 1),
+                                        style={"description_width": "90px"}, layout=FULL)
+                          for n in range(len(opts))}
+            self.controls = list(self.drops.values())
+            self.box = W.VBox([W.HTML(listing)] + self.controls, layout=FULL)
+        else:
+            raise ValueError(f"no widget for kind {self.kind!r}")
+
+    def hint(self) -> str:
+        return {"single": "choose_one", "truefalse": "choose_tf", "multi": "choose_many",
+                "sort": "sort_hint", "order": "order_hint"}[self.kind]
+
+    def get(self):
+        """The response, or None while it is incomplete."""
+        if self.kind in ("single", "truefalse"):
+            return self.radio.value
+        if self.kind == "multi":
+            return [o for o, c in self.checks.items() if c.value]
+        if self.kind == "sort":
+            chosen = {o: d.value for o, d in self.drops.items() if d.value is not None}
+            return chosen if len(chosen) == len(self.drops) else None
+        values = [d.value for d in self.drops.values()]
+        return values if None not in values and len(set(values)) == len(values) else None
+
+    def partial(self):
+        """What is filled in so far (for saving unfinished work in exercises)."""
+        if self.kind == "sort":
+            return {o: d.value for o, d in self.drops.items() if d.value is not None}
+        return self.get()
+
+    def problem(self) -> str | None:
+        if self.kind == "order":
+            values = [d.value for d in self.drops.values() if d.value is not None]
+            if len(values) != len(set(values)):
+                return t("order_duplicate")
+        if self.get() is None:
+            return t("need_all") if self.kind in ("sort", "order") else t("need_answer")
+        return None
+
+    def set(self, value) -> None:
+        try:
+            if self.kind in ("single", "truefalse"):
+                self.radio.value = value
+            elif self.kind == "multi":
+                for o, c in self.checks.items():
+                    c.value = o in (value or [])
+            elif self.kind == "sort":
+                for o, d in self.drops.items():
+                    d.value = (value or {}).get(o)
+            elif self.kind == "order":
+                for n, d in self.drops.items():
+                    d.value = value[n] if value and n < len(value) else None
+        except Exception:  # a stored value that no longer fits the question: start empty
+            self.reset()
+
+    def reset(self) -> None:
+        if self.kind in ("single", "truefalse"):
+            self.radio.value = None
+        elif self.kind == "multi":
+            for c in self.checks.values():
+                c.value = False
+        else:
+            for d in self.drops.values():
+                d.value = None
+
+    def observe(self, fn: Callable) -> None:
+        for c in self.controls:
+            c.observe(lambda change: fn(), names="value")
+
+    def describe(self, value) -> str:
+        """A response in words (for feedback)."""
+        if self.kind == "truefalse":
+            return t("tf_true") if value else t("tf_false")
+        if self.kind == "single":
+            return f"{self.letters[value]}) {esc(self.texts[value])}"
+        if self.kind == "multi":
+            return "; ".join(f"{self.letters[o]}) {esc(self.texts[o])}" for o in value) or "—"
+        if self.kind == "order":
+            return " → ".join(self.letters[o] for o in value)
+        cats = {c.id: c.text for c in self.item.categories}
+        return "; ".join(f"{self.letters[o]} → {esc(cats[c])}" for o, c in value.items())
+
+
+def feedback_html(inputs: Inputs, key, result: Result, explain: str | None, src) -> str:
+    """Self-check feedback: verdict, what was missed, the explanation and the source."""
+    if result.correct:
+        head = f"<b class='ctip-fb-ok'>{esc(t('correct'))}</b>"
+    elif result.fraction > 0:
+        head = f"<b class='ctip-fb-part'>{esc(t('partial', got=f'{result.fraction:.0%}', max='100%'))}</b>"
+    else:
+        head = f"<b class='ctip-fb-bad'>{esc(t('incorrect'))}</b>"
+    lines = [head]
+    if not result.correct:
+        if inputs.kind == "multi":
+            if result.missed:
+                lines.append(f"{esc(t('missed'))}: " + inputs.describe(result.missed))
+            if result.extra:
+                lines.append(f"{esc(t('overread'))}: " + inputs.describe(result.extra))
+        else:
+            lines.append(f"{esc(t('right_answer'))}: " + inputs.describe(key))
+    if explain:
+        lines.append(f"<i>{esc(t('explain'))}:</i> {md_inline(explain)}")
+    if src:
+        lines.append(f"<span class='ctip-src'>{esc(t('source'))}: {esc(src_labels(src))}</span>")
+    return "<br>".join(lines)
+
+
+class SelfCheck:
+    """A self-check question: answer, press Check, read feedback; retry any time."""
+
+    def __init__(self, item, store: AnswerStore, qid: str, on_scored: Callable | None = None,
+                 number: str | None = None):
+        self.item, self.store, self.qid, self.on_scored = item, store, qid, on_scored
+        self.inputs = Inputs(item)
+        self.feedback = W.HTML(layout=FULL)
+        self.check_btn = W.Button(description=t("check"), button_style="primary")
+        self.retry_btn = W.Button(description=t("retry"))
+        self.check_btn.on_click(lambda _: self.check())
+        self.retry_btn.on_click(lambda _: self.retry())
+        title = f"<b>{esc(number)}</b> " if number else ""
+        prompt = W.HTML(f"<div>{title}{md_inline(item.prompt)}<br><i>{esc(t(self.inputs.hint()))}</i></div>",
+                        layout=FULL)
+        self.widget = W.VBox([prompt, self.inputs.box, W.HBox([self.check_btn, self.retry_btn]),
+                              self.feedback], layout=FULL)
+        self.widget.add_class("ctip-q")
+        saved = store.get(qid)
+        if saved is not None:
+            self.inputs.set(saved)
+            self.show(saved)
+
+    def result(self, value) -> Result:
+        return score(self.item, self.item.key, value)
+
+    def show(self, value) -> Result | None:
+        try:
+            res = self.result(value)
+        except InvalidAnswer:
+            self.inputs.reset()
+            return None
+        self.feedback.value = feedback_html(self.inputs, self.item.key, res, self.item.explain, self.item.src)
+        return res
+
+    def check(self) -> Result | None:
+        problem = self.inputs.problem()
+        if problem:
+            self.feedback.value = f"<b class='ctip-fb-bad'>{esc(problem)}</b>"
+            return None
+        value = self.inputs.get()
+        res = self.show(value)
+        try:
+            self.store.put(self.qid, value, res.fraction)
+        except (StoreError, OSError) as e:
+            self.feedback.value += f"<br><b class='ctip-fb-bad'>{esc(t('not_saved', error=e))}</b>"
+        if self.on_scored:
+            self.on_scored()
+        return res
+
+    def retry(self) -> None:
+        self.inputs.reset()
+        self.feedback.value = ""
+
+
+class GradedItem:
+    """A graded exercise item: no verdict, every change is saved to the answer file at once."""
+
+    def __init__(self, item, store: AnswerStore):
+        # the prompt stands in the markdown cell above, so it also shows in feedback HTML
+        self.item, self.store = item, store
+        self.inputs = Inputs(item)
+        self.status = W.HTML(layout=FULL)
+        prompt = W.HTML(f"<i>{esc(t(self.inputs.hint()))}</i>", layout=FULL)
+        self.widget = W.VBox([prompt, self.inputs.box, self.status], layout=FULL)
+        self.widget.add_class("ctip-q")
+        saved = store.get(item.id)
+        if saved is not None:
+            self.inputs.set(saved)
+            self.status.value = esc(t("answered"))
+        self.inputs.observe(self.save)
+
+    def save(self) -> None:
+        value = self.inputs.partial()
+        if value is None:
+            problem = self.inputs.problem()
+            self.status.value = f"<span class='ctip-fb-part'>{esc(problem)}</span>" if problem else ""
+            return
+        try:
+            when = self.store.put(self.item.id, value)
+            self.status.value = f"<span class='ctip-fb-ok'>{esc(t('saved', time=when))}</span>"
+        except (StoreError, OSError) as e:
+            self.status.value = f"<b class='ctip-fb-bad'>{esc(t('not_saved', error=e))}</b>"

@@ -1,0 +1,54 @@
+"""Helpers called by nbgrader hidden tests in solutions/ notebooks.
+
+Keys are passed in by the hidden test (they live only in solutions/), never stored here.
+A hidden test cell ends with ``grade_item(...)``; nbgrader reads the number it returns as
+the cell's partial credit. The printed line is the trainee's per-item feedback: it says
+how many points and why in general terms, never what the right answer was.
+Nothing here writes to stderr: nbgrader gives 0 points to a cell that does.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from .content import loader
+from .engine.scoring import InvalidAnswer, score
+from .engine.store import StoreError, answers_path, read_answers
+from .i18n import t
+
+
+def load_answers(exercise_id: str, folder: Path | str | None = None) -> tuple[dict, str | None]:
+    """(answers, problem): read-only, never moves or rewrites a submitted file."""
+    try:
+        return read_answers(answers_path(exercise_id, folder)), None
+    except (StoreError, OSError) as e:
+        return {}, str(e)
+
+
+def grade_item(exercise_id: str, item_id: str, key, points: float,
+               folder: Path | str | None = None) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ex = loader.exercise(exercise_id)
+        number = [it.id for it in ex.items].index(item_id) + 1
+        item = ex.items[number - 1]
+        label = t("case_part", n=number)
+        answers, problem = load_answers(exercise_id, folder)
+        if problem:
+            print(t("grade_invalid", item=label, max=f"{points:g}", why=problem))
+            return 0.0
+        entry = answers.get(item_id)
+        if entry is None:
+            print(t("grade_missing", item=label, max=f"{points:g}"))
+            return 0.0
+        try:
+            res = score(item, key, entry.get("value"))
+        except InvalidAnswer as e:
+            print(t("grade_invalid", item=label, max=f"{points:g}", why=e))
+            return 0.0
+        got = min(res.points(points), float(points))
+        line = t("grade_item", item=label, got=f"{got:g}", max=f"{points:g}")
+        if res.summary and not res.correct:
+            line += f" ({res.summary})"
+        print(line)
+        return got
