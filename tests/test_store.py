@@ -1,0 +1,65 @@
+"""The answer file: atomic, persistent, and tolerant of damage without losing anything."""
+import json
+
+import pytest
+
+from ctip.engine.store import AnswerStore, StoreError, read_answers
+
+
+def test_answers_persist_across_instances(tmp_path):
+    s = AnswerStore("ex01", tmp_path)
+    s.put("q1", "b")
+    s.put("q2", ["a", "c"])
+    s.put("q1", "a")
+    again = AnswerStore("ex01", tmp_path)
+    assert again.get("q1") == "a" and again.get("q2") == ["a", "c"]
+    assert again.entry("q1")["attempts"] == 2
+    assert again.message is None
+    assert [p.name for p in tmp_path.iterdir()] == ["ex01.answers.json"]   # no temp files left
+
+
+def test_missing_file_is_an_empty_store(tmp_path):
+    s = AnswerStore("m01", tmp_path)
+    assert s.answers == {} and s.message is None and not s.path.exists()
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"", b"\xff\xfe\x00", b'{"answers": []}',
+                                     b'["a"]', b'{"format": "ctip-answers", "answers": {"q1": 3}}'])
+def test_corrupt_file_is_set_aside_with_a_kyrgyz_message(tmp_path, content):
+    path = tmp_path / "ex01.answers.json"
+    path.write_bytes(content)
+    s = AnswerStore("ex01", tmp_path)
+    backups = list(tmp_path.glob("ex01.answers.json.corrupt-*"))
+    assert len(backups) == 1 and backups[0].read_bytes() == content     # nothing lost
+    assert "бузулган" in s.message and backups[0].name in s.message
+    s.put("q1", "b")                                                       # and work goes on
+    assert read_answers(path)["q1"]["value"] == "b"
+
+
+def test_grading_reads_without_touching_a_bad_file(tmp_path):
+    path = tmp_path / "ex01.answers.json"
+    path.write_text("{oops")
+    with pytest.raises(StoreError):
+        read_answers(path)
+    assert path.read_text() == "{oops"
+
+
+def test_huge_file_is_refused(tmp_path):
+    path = tmp_path / "ex01.answers.json"
+    path.write_text(json.dumps({"format": "ctip-answers", "answers": {}, "pad": "x" * 6_000_000}))
+    with pytest.raises(StoreError, match="too large"):
+        read_answers(path)
+
+
+def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
+    s = AnswerStore("ex01", tmp_path)
+    s.put("q1", "b")
+    before = s.path.read_bytes()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+    monkeypatch.setattr(json, "dump", boom)
+    with pytest.raises(OSError):
+        s.put("q2", "c")
+    assert s.path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["ex01.answers.json"]

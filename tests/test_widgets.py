@@ -1,0 +1,167 @@
+"""A simulated trainee: set widget values, press buttons, read feedback, score and file."""
+import json
+
+import pytest
+
+from ctip.engine import session as sess
+from ctip.engine.store import answers_path
+
+
+@pytest.fixture
+def module(fixture_course, tmp_path, monkeypatch):
+    monkeypatch.setattr(sess, "display", lambda *a, **k: None)
+    return lambda: sess.ModuleSession("m90", tmp_path)
+
+
+def stored(tmp_path, name="m90"):
+    return json.loads(answers_path(name, tmp_path).read_text(encoding="utf-8"))["answers"]
+
+
+def test_single_choice_right_answer(module, tmp_path):
+    s = module()
+    s.quiz("m90.q1")
+    v = s.views["m90.q1"]
+    v.inputs.radio.value = "b"
+    v.check_btn.click()
+    assert "Туура!" in v.feedback.value
+    assert "Булак: Колдонмо, 1-бөлүм, 1.1 (004: 94–95)" in v.feedback.value
+    assert stored(tmp_path)["m90.q1"]["value"] == "b"
+    assert s.score()[:3] == (1.0, 7, 1)
+
+
+def test_wrong_answer_shows_the_right_one_and_retry_clears(module):
+    s = module()
+    s.quiz("m90.q1")
+    v = s.views["m90.q1"]
+    v.inputs.radio.value = "a"
+    v.check_btn.click()
+    assert "Туура эмес." in v.feedback.value and "Туура жооп: Б) үч" in v.feedback.value
+    v.retry_btn.click()
+    assert v.inputs.radio.value is None and v.feedback.value == ""
+
+
+def test_multi_partial_feedback_names_missed_and_extra(module):
+    s = module()
+    s.quiz("m90.q3")
+    v = s.views["m90.q3"]
+    v.inputs.checks["a"].value = True
+    v.inputs.checks["b"].value = True
+    v.check_btn.click()
+    fb = v.feedback.value
+    assert "Туура эмес." in fb                                  # 1 right - 1 wrong = 0
+    assert "Белгиленбей калган туура жооп: В) жашыруу; Г) азгыруу" in fb
+    assert "Ашыкча белгиленген: Б) алдоо" in fb
+    v.inputs.checks["b"].value = False
+    v.check_btn.click()
+    assert "Жарым-жартылай туура: 33%" in v.feedback.value
+
+
+def test_check_without_answer_asks_for_one_and_saves_nothing(module, tmp_path):
+    s = module()
+    s.quiz("m90.q4")
+    v = s.views["m90.q4"]
+    v.inputs.drops["x1"].value = "act"
+    v.check_btn.click()
+    assert "Бардык саптарды толтуруңуз." in v.feedback.value
+    assert not answers_path("m90", tmp_path).exists()
+
+
+def test_order_rejects_a_step_used_twice(module):
+    s = module()
+    s.quiz("m90.q5")
+    v = s.views["m90.q5"]
+    for n, step in enumerate(["s1", "s1", "s3", "s4"]):
+        v.inputs.drops[n].value = step
+    v.check_btn.click()
+    assert "эки жолу" in v.feedback.value
+    v.inputs.drops[1].value = "s2"
+    v.check_btn.click()
+    assert "Туура!" in v.feedback.value
+
+
+def test_case_parts_score_separately_and_running_score_updates(module, tmp_path):
+    s = module()
+    s.score_bar()
+    s.case("m90.c1")
+    act, purpose = s.views["m90.c1/act"], s.views["m90.c1/purpose"]
+    act.inputs.radio.value = "a"
+    act.check_btn.click()
+    purpose.inputs.radio.value = False
+    purpose.check_btn.click()
+    assert set(stored(tmp_path)) == {"m90.c1/act", "m90.c1/purpose"}
+    assert "1 / 7" in s.score_bars[0].value and "2 / 7" in s.score_bars[0].value
+    names, shares = s.topic_shares()
+    assert names == ["Элементтер (4)", "Балдар (3)"] and shares == [0.0, pytest.approx(1 / 3)]
+
+
+def test_answers_and_feedback_come_back_after_a_restart(module):
+    s = module()
+    s.quiz("m90.q2")
+    s.views["m90.q2"].inputs.radio.value = True
+    s.views["m90.q2"].check_btn.click()
+    again = module()                        # new kernel, same folder
+    again.quiz("m90.q2")
+    v = again.views["m90.q2"]
+    assert v.inputs.radio.value is True and "Туура!" in v.feedback.value
+
+
+def test_corrupt_answer_file_warns_and_keeps_working(module, tmp_path):
+    answers_path("m90", tmp_path).write_text("{broken", encoding="utf-8")
+    s = module()
+    assert "бузулган" in s.store.message
+    s.quiz("m90.q1")
+    s.views["m90.q1"].inputs.radio.value = "b"
+    s.views["m90.q1"].check_btn.click()
+    assert "Туура!" in s.views["m90.q1"].feedback.value
+    assert len(list(tmp_path.glob("m90.answers.json.corrupt-*"))) == 1
+
+
+def test_a_failed_save_is_reported_in_kyrgyz(module, monkeypatch):
+    s = module()
+    s.quiz("m90.q1")
+    v = s.views["m90.q1"]
+
+    def refuse(*a, **k):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr("tempfile.mkstemp", refuse)
+    v.inputs.radio.value = "b"
+    v.check_btn.click()
+    assert "Туура!" in v.feedback.value and "Жооп сакталган жок" in v.feedback.value
+
+
+def test_results_chart_is_redrawn_after_a_check(module):
+    s = module()
+    s.results()
+    before = s.results_img.value
+    s.quiz("m90.q1")
+    s.views["m90.q1"].inputs.radio.value = "b"
+    s.views["m90.q1"].check_btn.click()
+    assert s.results_img.value[:4] == b"\x89PNG" and s.results_img.value != before
+
+
+# --- graded exercise ---------------------------------------------------------------
+
+@pytest.fixture
+def exercise(fixture_course, tmp_path, monkeypatch):
+    monkeypatch.setattr(sess, "display", lambda *a, **k: None)
+    return lambda: sess.ExerciseSession("ex90", tmp_path)
+
+
+def test_exercise_saves_every_change_without_a_verdict(exercise, tmp_path):
+    e = exercise()
+    for iid in ("q1", "q2", "q4", "q5"):
+        e.item(iid)
+    e.views["q1"].inputs.radio.value = "a"
+    assert "Жооп сакталды" in e.views["q1"].status.value
+    assert "Туура" not in e.views["q1"].status.value
+    e.views["q2"].inputs.checks["c"].value = True
+    e.views["q4"].inputs.drops["x2"].value = "means"        # unfinished sorting is kept too
+    for n, step in enumerate(["s2", "s1", "s3"]):
+        e.views["q5"].inputs.drops[n].value = step
+    got = stored(tmp_path, "ex90")
+    assert {k: v["value"] for k, v in got.items()} == {
+        "q1": "a", "q2": ["c"], "q4": {"x2": "means"}, "q5": ["s2", "s1", "s3"]}
+    assert all("fraction" not in v for v in got.values())   # no correctness stored for graded work
+    again = exercise()
+    again.item("q5")
+    assert [d.value for d in again.views["q5"].inputs.drops.values()] == ["s2", "s1", "s3"]
