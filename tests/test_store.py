@@ -29,10 +29,12 @@ def test_corrupt_file_is_set_aside_with_a_kyrgyz_message(tmp_path, content):
     path = tmp_path / "ex01.answers.json"
     path.write_bytes(content)
     s = AnswerStore("ex01", tmp_path)
+    assert "бузулган" in s.message
+    assert path.read_bytes() == content            # opening does not move it (graders read it)
+    s.put("q1", "b")                               # saving sets it aside, then goes on
     backups = list(tmp_path.glob("ex01.answers.json.corrupt-*"))
     assert len(backups) == 1 and backups[0].read_bytes() == content     # nothing lost
-    assert "бузулган" in s.message and backups[0].name in s.message
-    s.put("q1", "b")                                                       # and work goes on
+    assert backups[0].name in s.message
     assert read_answers(path)["q1"]["value"] == "b"
 
 

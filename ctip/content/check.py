@@ -140,7 +140,7 @@ def all_problems(lang: str | None = None) -> list[str]:
         out += exercise_problems(eid, lang)
     for did in loader.dataset_ids():
         out += dataset_problems(did)
-    return out
+    return out + copied_runs(lang)
 
 
 def main() -> int:
@@ -150,6 +150,58 @@ def main() -> int:
     seeds = "checked against the seeds" if paths.seeds_dir() else "seeds not found: ranges only"
     print(f"{len(probs)} problem(s); {seeds}")
     return 1 if probs else 0
+
+
+
+# --- own sentences -------------------------------------------------------------------
+
+RUN = 8   # this many consecutive words shared with a seed count as a copied sentence
+
+
+def _words(text: str) -> list[str]:
+    import re
+    text = re.sub(r"-\s*\n\s*", "", text)             # words hyphenated across seed lines
+    return re.findall(r"[^\W\d_]+", text.lower())
+
+
+def _seed_runs() -> set[tuple[str, ...]] | None:
+    folder = paths.seeds_dir()
+    if folder is None:
+        return None
+    runs: set[tuple[str, ...]] = set()
+    for info in loader.sources().values():
+        w = _words((folder / info["file"]).read_text(encoding="utf-8"))
+        runs.update(tuple(w[i:i + RUN]) for i in range(len(w) - RUN + 1))
+    return runs
+
+
+def _strings(obj):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _strings(v)
+
+
+def copied_runs(lang: str | None = None) -> list[str]:
+    """Places where content repeats RUN or more consecutive words of a seed."""
+    runs = _seed_runs()
+    if runs is None:
+        return []
+    import yaml
+    out = []
+    files = sorted((loader.lang_dir(lang)).rglob("*.yaml")) + sorted(paths.SOLUTIONS.glob("*.keys.yaml"))
+    for f in files:
+        for text in _strings(yaml.safe_load(f.read_text(encoding="utf-8"))):
+            w = _words(text)
+            for i in range(len(w) - RUN + 1):
+                if tuple(w[i:i + RUN]) in runs:
+                    out.append(f"{f.relative_to(paths.ROOT)}: copied from a seed: \"{' '.join(w[i:i + RUN])}\"")
+                    break
+    return out
 
 
 if __name__ == "__main__":

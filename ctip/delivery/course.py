@@ -23,6 +23,7 @@ def configure(c, root: Path | str) -> None:
     c.CourseDirectory.source_directory = "solutions"     # instructor notebooks with keys
     c.CourseDirectory.release_directory = "exercises"    # trainee copies
     c.CourseDirectory.db_url = f"sqlite:///{Path(root) / 'gradebook.db'}"
+    c.Exchange.root = str(Path(root) / "exchange")       # release/collect stay inside the course
     c.ClearSolutions.code_stub = {"python": "pass"}
     c.ClearSolutions.text_stub = t("text_stub")
     c.Execute.timeout = 60

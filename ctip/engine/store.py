@@ -63,23 +63,18 @@ class AnswerStore:
         self.message: str | None = None
         self.writable = True
         self.answers: dict = {}
+        self._damaged: Path | None = None
         try:
             self.answers = read_answers(self.path)
-        except StoreError as e:
-            self._set_aside(e)
+        except StoreError:
+            # keep the damaged file where it is (a grader may read it); it is moved aside
+            # only when a new answer is saved, so nothing is ever overwritten
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            self._damaged = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+            self.message = t("store_corrupt", file=self.path.name, backup=self._damaged.name)
         except OSError as e:
             self.writable = False
             self.message = t("store_unreadable", file=self.path.name, error=e.strerror or e)
-
-    def _set_aside(self, error: Exception) -> None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        backup = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        try:
-            os.replace(self.path, backup)
-            self.message = t("store_corrupt", file=self.path.name, backup=backup.name)
-        except OSError as e:
-            self.writable = False
-            self.message = t("store_unreadable", file=self.path.name, error=f"{error}; {e}")
 
     def get(self, qid: str):
         entry = self.answers.get(qid)
@@ -92,6 +87,9 @@ class AnswerStore:
         """Record an answer and write the file; returns the time saved (HH:MM)."""
         if not self.writable:
             raise StoreError(self.message or "answer file is not writable")
+        if self._damaged is not None:
+            os.replace(self.path, self._damaged)
+            self._damaged = None
         now = datetime.now(timezone.utc)
         old = self.answers.get(qid) or {}
         entry = {"value": value, "time": now.isoformat(timespec="seconds"),

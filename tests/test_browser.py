@@ -1,0 +1,127 @@
+"""One real-browser smoke test: JupyterLab in headless Debian Chromium (Playwright, no
+downloaded browser). Module 1 is opened and run, a question is answered by clicking, the
+feedback appears, and after a kernel restart and a page reload the answer is still there."""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ctip import paths
+from ctip.content import loader
+from ctip.content.models import QuizBlock
+from ctip.engine.widgets import letter
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TOKEN = "ctip-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def first_single_choice(mid: str):
+    bank = {q.id: q for q in loader.bank(mid).questions}
+    for s in loader.module(mid).sections:
+        for b in s.blocks:
+            if isinstance(b, QuizBlock):
+                for qid in b.quiz:
+                    if bank[qid].kind == "single":
+                        return bank[qid]
+    raise AssertionError("module has no single-choice question")
+
+
+@pytest.fixture
+def lab(tmp_path):
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI: ./run test installs it")
+        pytest.skip("no /usr/bin/chromium (./run test installs it)")
+    pytest.importorskip("playwright")
+    root = tmp_path / "course"
+    shutil.copytree(paths.MODULES, root / "modules", ignore=shutil.ignore_patterns("*.answers.json*"))
+    settings = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    port = free_port()
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
+           "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+    log = open(tmp_path / "lab.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", "--allow-root",
+         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            assert proc.poll() is None, (tmp_path / "lab.log").read_text()
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield base, root
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        log.close()
+
+
+def run_all(page):
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+
+
+def test_module_one_answer_feedback_and_persistence(lab, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+    base, root = lab
+    q = first_single_choice("m01")
+    prompt = re.sub(r"\s+", " ", html.unescape(q.prompt.replace("**", ""))).strip()[:40]
+    option = next(o for o in q.options if o.id == q.key)
+    label = f"{letter([o.id for o in q.options].index(q.key))}) {option.text}"
+    url = f"{base}/lab/tree/modules/m01.ipynb?token={TOKEN}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(60_000)
+        page.goto(url)
+        run_all(page)
+        widget = page.locator(".ctip-q", has_text=prompt).first
+        widget.locator("label", has_text=label).first.click()
+        widget.get_by_role("button", name="Текшерүү").click()
+        expect(widget).to_contain_text("Туура!")
+        expect(page.locator(".widget-html", has_text="Модуль боюнча упай: 1").first).to_be_visible()
+        page.screenshot(path=str(tmp_path / "answered.png"))
+        saved = json.loads((root / "modules" / "m01.answers.json").read_text(encoding="utf-8"))
+        assert saved["answers"][q.id]["value"] == q.key
+
+        # new kernel, reloaded page: the answer and its feedback come back from the file
+        sessions = json.loads(urllib.request.urlopen(f"{base}/api/sessions?token={TOKEN}").read())
+        kernel = sessions[0]["kernel"]["id"]
+        req = urllib.request.Request(f"{base}/api/kernels/{kernel}/restart?token={TOKEN}", method="POST",
+                                     data=b"", headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req)
+        page.reload()
+        run_all(page)
+        widget = page.locator(".ctip-q", has_text=prompt).first
+        expect(widget).to_contain_text("Туура!")
+        expect(widget.locator("label", has_text=label).first.locator("input")).to_be_checked()
+        page.screenshot(path=str(tmp_path / "restored.png"))
+        browser.close()
