@@ -37,8 +37,12 @@ class _Cells:
         self.cells.append(c)
 
     def code(self, src: str, nbgrader: dict | None = None):
-        # hidden input: trainees never see code; "Run All" runs it
-        c = new_code_cell(src.strip(), id=self._id())
+        # hidden input: trainees never see code; "Run All" runs it. JupyterLab shows the
+        # first line of a hidden cell, so that line is a Kyrgyz comment, not code.
+        src = src.strip()
+        if not src.startswith("#"):
+            src = f"# {t('hidden_cell')}\n{src}"
+        c = new_code_cell(src, id=self._id())
         c.metadata.update({"jupyter": {"source_hidden": True}, "tags": ["hide-input"],
                            "editable": False, "deletable": False})
         if nbgrader:

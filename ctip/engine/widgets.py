@@ -191,8 +191,9 @@ class SelfCheck:
         self.item, self.store, self.qid, self.on_scored = item, store, qid, on_scored
         self.inputs = Inputs(item)
         self.feedback = W.HTML(layout=FULL)
-        self.check_btn = W.Button(description=t("check"), button_style="primary")
-        self.retry_btn = W.Button(description=t("retry"))
+        self.check_btn = W.Button(description=t("check"), button_style="primary",
+                                  layout=W.Layout(width="auto"))
+        self.retry_btn = W.Button(description=t("retry"), layout=W.Layout(width="auto"))
         self.check_btn.on_click(lambda _: self.check())
         self.retry_btn.on_click(lambda _: self.retry())
         title = f"<b>{esc(number)}</b> " if number else ""
