@@ -10,20 +10,27 @@ from .loader import sources
 from .models import parse_src
 
 
-def label(ref: str) -> str:
-    """'004:94-103' -> 'Колдонмо, 1-бөлүм, 1.1 (004: 94–103)' for the trainee to follow."""
-    seed, start, end = parse_src(ref)
+def _where(seed: str, start: int) -> str:
     info = sources()[seed]
     part = None
     for p in info.get("parts", []):
         if start >= p["from"]:
             part = p["label"]
-    where = f"{info['short']}, {part}" if part else info["short"]
-    return f"{where} ({seed}: {start}–{end})"
+    return f"{info['short']}, {part}" if part else info["short"]
+
+
+def label(ref: str) -> str:
+    """'004:94-103' -> 'Колдонмо, 1-бөлүм, 1.1 (004: 94–103)' for the trainee to follow."""
+    return labels([ref])
 
 
 def labels(refs) -> str:
-    return "; ".join(label(r) for r in refs)
+    """Several references, grouped by document part: 'Колдонмо, 2-бөлүм (004: 554–559, 580–585)'."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for ref in refs:
+        seed, start, end = parse_src(ref)
+        groups.setdefault((seed, _where(seed, start)), []).append(f"{start}–{end}")
+    return "; ".join(f"{where} ({seed}: {', '.join(spans)})" for (seed, where), spans in groups.items())
 
 
 @lru_cache(maxsize=None)

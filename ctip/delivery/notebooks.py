@@ -59,6 +59,11 @@ def src_line(refs) -> str:
     return f"<small>{t('source')}: {labels(refs)}</small>" if refs else ""
 
 
+def comment(text: str) -> list[str]:
+    """Text as Python comment lines (rubrics and model answers inside hidden tests)."""
+    return [f"# {line}".rstrip() for line in str(text).strip().splitlines()] or ["#"]
+
+
 def quote(text: str) -> str:
     return "\n".join("> " + line if line else ">" for line in text.strip().splitlines())
 
@@ -137,15 +142,17 @@ def _key_comment(item, key) -> list[str]:
     """Readable form of a key for instructors reading the solution notebook."""
     opts = {o.id: o.text for o in getattr(item, "options", [])}
     if item.kind == "single":
-        return [f"# {key}) {opts[key]}"]
-    if item.kind == "multi":
-        return [f"# {k}) {opts[k]}" for k in key]
-    if item.kind == "order":
-        return [f"# {n}. {opts[k]}" for n, k in enumerate(key, 1)]
-    if item.kind == "sort":
+        lines = [f"{key}) {opts[key]}"]
+    elif item.kind == "multi":
+        lines = [f"{k}) {opts[k]}" for k in key]
+    elif item.kind == "order":
+        lines = [f"{n}. {opts[k]}" for n, k in enumerate(key, 1)]
+    elif item.kind == "sort":
         cats = {c.id: c.text for c in item.categories}
-        return [f"# {opts[o]} -> {cats[c]}" for o, c in key.items()]
-    return []
+        lines = [f"{opts[o]} -> {cats[c]}" for o, c in key.items()]
+    else:
+        return []
+    return [c for line in lines for c in comment(line)]
 
 
 def source_notebook(eid: str, solutions=None):
@@ -177,8 +184,8 @@ def source_notebook(eid: str, solutions=None):
             c.md(f"### BEGIN SOLUTION\n**{k['model_answer_head']}:** {key.model_answer or ''}\n### END SOLUTION",
                  nbgrader={"grade": True, "solution": True, "locked": False, "points": it.points,
                            "grade_id": f"{it.id}_answer"}, locked=False)
-            rubric = [f"#  [{r.points:g}] {r.text}" for r in key.rubric]
-            model = [f"# {k['model_answer_head']}: {key.model_answer}"] if key.model_answer else []
+            rubric = [line for r in key.rubric for line in comment(f" [{r.points:g}] {r.text}")]
+            model = comment(f"{k['model_answer_head']}: {key.model_answer}") if key.model_answer else []
             c.code("\n".join([k["rubric_comment"], "### BEGIN HIDDEN TESTS", f"# {k['rubric_head']}:",
                               *rubric, *model, f"# {t('source')}: {labels(key.src)}", "### END HIDDEN TESTS"]),
                    nbgrader={"grade": True, "solution": False, "locked": True, "points": 0,
