@@ -12,7 +12,9 @@ import warnings
 from pathlib import Path
 
 from .content import loader
+from .content.models import SimScoring
 from .engine.scoring import InvalidAnswer, score
+from .engine.simulation import score_path
 from .engine.store import StoreError, answers_path, read_answers
 from .i18n import t
 
@@ -51,4 +53,37 @@ def grade_item(exercise_id: str, item_id: str, key, points: float,
         if res.summary and not res.correct:
             line += f" ({res.summary})"
         print(line)
+        return got
+
+
+def grade_simulation(exercise_id: str, item_id: str, scoring: dict, points: float,
+                     folder: Path | str | None = None) -> float:
+    """Score the recorded path of a graded case; the scoring comes from solutions/ via the
+    hidden test. The feedback line gives counts, not which steps were expected."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ex = loader.exercise(exercise_id)
+        number = [it.id for it in ex.items].index(item_id) + 1
+        item = ex.items[number - 1]
+        label = t("case_part", n=number)
+        sim = loader.simulation(item.case)
+        sc = SimScoring.model_validate(scoring)
+        answers, problem = load_answers(exercise_id, folder)
+        entry = answers.get(item_id) if not problem else None
+        if problem or entry is None:
+            print(t("grade_invalid", item=label, max=f"{points:g}", why=problem) if problem
+                  else t("grade_missing", item=label, max=f"{points:g}"))
+            return 0.0
+        value = entry.get("value")
+        try:
+            if not isinstance(value, dict):
+                raise InvalidAnswer("expected a recorded path")
+            res = score_path(sim, sc, value.get("path"))
+        except InvalidAnswer as e:
+            print(t("grade_invalid", item=label, max=f"{points:g}", why=e))
+            return 0.0
+        got = min(round(points * res.fraction, 2), float(points))
+        print(t("grade_item", item=label, got=f"{got:g}", max=f"{points:g}") + " " +
+              t("grade_sim", done=len(res.done), total=len(sc.steps), harms=len(res.harms),
+                order=len(res.misordered), finished=t("tf_true") if res.finished else t("tf_false")))
         return got

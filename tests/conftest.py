@@ -16,7 +16,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def clear_caches() -> None:
     for fn in (loader.module, loader.bank, loader.exercise, loader.dataset, loader.ui_strings,
-               loader.sources, loader.course, sources.seed_lines):
+               loader.sources, loader.course, loader.indicators, loader.simulation, sources.seed_lines):
         fn.cache_clear()
 
 

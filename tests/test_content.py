@@ -39,12 +39,17 @@ def test_every_seed_file_matches_the_registry():
         assert len(sources.seed_lines(seed)) == info["lines"], seed
 
 
+def simulations(m):
+    return [b.simulation for s in m.sections for b in s.blocks if getattr(b, "simulation", None)]
+
+
 @pytest.mark.parametrize("mid", MODULES)
 def test_module_shape(mid):
     m, bank = loader.module(mid), loader.bank(mid)
     parts = [p for q in bank.questions for p in iter_parts(q)]
     singles = [q for q in bank.questions if not isinstance(q, Case)]
-    assert len(singles) >= 20, "at least 20 self-check questions"
+    practice = len(simulations(m)) >= 3          # a practice module is built around cases
+    assert len(singles) >= (6 if practice else 20), "self-check questions"
     assert len({q.kind for q in singles}) >= 3, "several kinds of questions"
     assert m.outcomes and m.key_points
     blocks = [b for s in m.sections for b in s.blocks]
@@ -67,9 +72,26 @@ def test_exercise_shape(eid):
     ex = loader.exercise(eid)
     auto = [it for it in ex.items if not isinstance(it, Text)]
     manual = [it for it in ex.items if isinstance(it, Text)]
-    assert len(auto) >= 10 and len(manual) >= 1
-    assert any(it.kind == "multi" for it in auto), "a multi-select item with partial credit"
+    cases = [it for it in ex.items if it.kind == "simulation"]
+    assert (len(auto) >= 10 or len(cases) >= 2) and len(manual) >= 1
+    if not cases:
+        assert any(it.kind == "multi" for it in auto), "a multi-select item with partial credit"
+    if eid in ("ex02", "ex03", "ex04"):
+        assert any(it.kind == "order" for it in auto), "a step-ordering item"
     assert ex.module in MODULES
+
+
+def test_cases_and_checklists_are_used():
+    """Six or more branching cases, practised in modules or graded; checklists in modules 3-4
+    and in at least two graded exercise items."""
+    practised = {c for mid in MODULES for c in simulations(loader.module(mid))}
+    graded = {it.case for eid in EXERCISES for it in loader.exercise(eid).items if it.kind == "simulation"}
+    assert len(set(loader.simulation_ids())) >= 6 and set(loader.simulation_ids()) == practised | graded
+    assert not practised & graded, "a graded case must not be practised with public scoring"
+    for mid in ("m03", "m04"):
+        assert any(q.kind == "checklist" for q in loader.bank(mid).questions)
+    graded_checklists = [it for eid in EXERCISES for it in loader.exercise(eid).items if it.kind == "checklist"]
+    assert len(graded_checklists) >= 2
 
 
 def test_exercise_data_never_carries_keys():

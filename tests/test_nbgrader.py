@@ -28,7 +28,11 @@ def crafted(eid):
         if isinstance(it, Text):
             continue
         key = keys.items[it.id].key
-        if it.kind == "multi" and not multi_done:
+        if it.kind == "simulation":
+            if i % 2 == 0:
+                answers[it.id] = {"path": list(loader.scoring(it.case).model_path), "trainee": "x"}
+                expected += it.points
+        elif it.kind == "multi" and not multi_done:
             multi_done = True
             answers[it.id] = key[:1]
             expected += round(it.points / len(key), 2)
@@ -108,6 +112,31 @@ def test_fixture_exercise_round_trip(fixture_course, tmp_path):
     assert api.autograde("ex90", "mixed")["success"]
     with Gradebook(f"sqlite:///{tmp_path}/gradebook.db", course_id=course.COURSE_ID) as gb:
         assert gb.find_submission("ex90", "mixed").score == pytest.approx(1 + 0.5 + 1.33)
+
+
+def test_graded_case_full_zero_partial(fixture_course, tmp_path):
+    """A branching case graded by nbgrader: model path, no path, and a path with one harm
+    instead of the interview, and traces missed: steps 2+1+2+2 = 7 of 10, minus the 3-point
+    harm = 4/10 -> 2.0 of 5 points."""
+    src = notebooks.dumps(notebooks.source_notebook("ex90"))
+    (tmp_path / "solutions" / "ex90").mkdir(parents=True)
+    (tmp_path / "solutions" / "ex90" / "ex90.ipynb").write_text(src, encoding="utf-8")
+    api = course.api(tmp_path)
+    assert api.generate_assignment("ex90", force=True)["success"]
+    release = tmp_path / "exercises" / "ex90" / "ex90.ipynb"
+    model = ["c1a", "c2a", "c3a", "c4a", "c5a", "c6a"]
+    partial = ["c1a", "c2a", "c3b", "c4b", "c5a", "c6a"]
+    for student, path in (("model", model), ("none", None), ("harm", partial)):
+        submit(tmp_path, student, "ex90", None if path is None else {"q8": {"path": path, "trainee": student}},
+               release)
+        assert api.autograde("ex90", student)["success"]
+    with Gradebook(f"sqlite:///{tmp_path}/gradebook.db", course_id=course.COURSE_ID) as gb:
+        got = {s: gb.find_grade("q8_test", "ex90", "ex90", s).score for s in ("model", "none", "harm")}
+    assert got == {"model": 5.0, "none": 0.0, "harm": 2.0}
+    assert api.generate_feedback("ex90")["success"]
+    fb = (tmp_path / "feedback" / "harm" / "ex90" / "ex90.html").read_text(encoding="utf-8")
+    assert "милдеттүү кадамдар: 4 / 6; зыяндуу аракеттер: 1" in fb
+    assert "model_path" not in fb and "SCORING" not in fb
 
 
 def test_bad_answer_file_scores_zero_with_a_reason(fixture_course, tmp_path):

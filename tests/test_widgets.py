@@ -26,7 +26,7 @@ def test_single_choice_right_answer(module, tmp_path):
     assert "Туура!" in v.feedback.value
     assert "Булак: Колдонмо, 1-бөлүм, 1.1 (004: 94–95)" in v.feedback.value
     assert stored(tmp_path)["m90.q1"]["value"] == "b"
-    assert s.score()[:3] == (1.0, 7, 1)
+    assert s.score()[:3] == (1.0, 8, 1)
 
 
 def test_wrong_answer_shows_the_right_one_and_retry_clears(module):
@@ -89,9 +89,9 @@ def test_case_parts_score_separately_and_running_score_updates(module, tmp_path)
     purpose.inputs.radio.value = False
     purpose.check_btn.click()
     assert set(stored(tmp_path)) == {"m90.c1/act", "m90.c1/purpose"}
-    assert "1 / 7" in s.score_bars[0].value and "2 / 7" in s.score_bars[0].value
+    assert "1 / 8" in s.score_bars[0].value and "2 / 8" in s.score_bars[0].value
     names, shares = s.topic_shares()
-    assert names == ["Элементтер (4)", "Балдар (3)"] and shares == [0.0, pytest.approx(1 / 3)]
+    assert names == ["Элементтер (5)", "Балдар (3)"] and shares == [0.0, pytest.approx(1 / 3)]
 
 
 def test_answers_and_feedback_come_back_after_a_restart(module):

@@ -11,8 +11,8 @@ import sys
 from .. import paths
 from . import loader, sources
 from .loader import ContentError, iter_parts
-from .models import (Case, CaseBlock, FigureBlock, InstructorBlock, QuizBlock, Text,
-                     TextBlock)
+from .models import (Case, CaseBlock, FigureBlock, InstructorBlock, QuizBlock, SimItem,
+                     SimulationBlock, Text, TextBlock)
 
 
 def _refs(where: str, refs, text: str | None) -> list[str]:
@@ -62,6 +62,12 @@ def module_problems(mid: str, lang: str | None = None) -> list[str]:
                     if qid not in entries or isinstance(entries[qid], Case):
                         out.append(f"{where}: quiz {qid!r} is not a question of bank {mid}")
                     used.add(qid)
+            elif isinstance(b, SimulationBlock):
+                sp = loader.scoring_path(b.simulation, lang)
+                if b.simulation not in loader.simulation_ids(lang):
+                    out.append(f"{where}: unknown simulation {b.simulation!r}")
+                elif sp is None or paths.SOLUTIONS in sp.parents:
+                    out.append(f"{where}: practice case {b.simulation} needs public scoring in data/")
             elif isinstance(b, CaseBlock):
                 if not isinstance(entries.get(b.case), Case):
                     out.append(f"{where}: case {b.case!r} is not a case of bank {mid}")
@@ -93,7 +99,13 @@ def exercise_problems(eid: str, lang: str | None = None, solutions=None) -> list
         if k is None:
             continue
         out += _refs(f"{eid}/{iid}", k.src, None)
-        if isinstance(it, Text):
+        if isinstance(it, SimItem):
+            sp = loader.scoring_path(it.case, lang)
+            if sp is None or paths.SOLUTIONS not in sp.parents:
+                out.append(f"{eid}/{iid}: graded case {it.case} needs its scoring in solutions/cases/ only")
+            if k.key is not None:
+                out.append(f"{eid}/{iid}: a graded case has no key (its scoring file grades it)")
+        elif isinstance(it, Text):
             if k.key is not None or not k.rubric:
                 out.append(f"{eid}/{iid}: free-text items need a rubric and no key")
             elif abs(sum(r.points for r in k.rubric) - it.points) > 1e-9:
@@ -122,6 +134,42 @@ def dataset_problems(did: str) -> list[str]:
     return out
 
 
+def simulation_problems(cid: str, lang: str | None = None) -> list[str]:
+    from ..engine.simulation import graph_problems
+    try:
+        sim = loader.simulation(cid, lang)
+        sc = loader.scoring(cid, lang)
+    except ContentError as e:
+        return [str(e)]
+    public = loader.lang_dir(lang) / "cases" / f"{cid}.scoring.yaml"
+    private = paths.SOLUTIONS / "cases" / f"{cid}.scoring.yaml"
+    out = [f"{cid}: scoring both in data/ and solutions/ (a graded case must not be public)"] \
+        if public.exists() and private.exists() else []
+    out += graph_problems(sim, sc)
+    out += _refs(f"{cid}/scoring", sc.src, sc.debrief)
+    for s in sc.steps:
+        out += _refs(f"{cid}/step {s.id}", s.src, s.label)
+    for h in sc.harms:
+        out += _refs(f"{cid}/harm {h.id}", h.src, h.label)
+    for c, tag in sc.choices.items():
+        out += _refs(f"{cid}/{c}", tag.src, tag.feedback)
+    return out
+
+
+def indicator_problems(lang: str | None = None) -> list[str]:
+    try:
+        cat = loader.indicators(lang)
+    except ContentError as e:
+        return [str(e)]
+    ids = [i.id for i in cat.indicators]
+    out = [f"indicators: duplicate id {i}" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    for i in cat.indicators:
+        out += _refs(f"indicator {i.id}", i.src, i.text)
+    for role, step in cat.next_steps.items():
+        out += _refs(f"next step {role}", step.src, step.text)
+    return out
+
+
 def ui_problems(lang: str | None = None) -> list[str]:
     """Every language must define the same UI keys as Kyrgyz, the primary language."""
     try:
@@ -140,6 +188,10 @@ def all_problems(lang: str | None = None) -> list[str]:
         out += exercise_problems(eid, lang)
     for did in loader.dataset_ids():
         out += dataset_problems(did)
+    if (loader.lang_dir(lang) / "indicators.yaml").exists():
+        out += indicator_problems(lang)
+    for cid in loader.simulation_ids(lang):
+        out += simulation_problems(cid, lang)
     return out + copied_runs(lang)
 
 
@@ -193,7 +245,7 @@ def copied_runs(lang: str | None = None) -> list[str]:
         return []
     import yaml
     out = []
-    files = sorted((loader.lang_dir(lang)).rglob("*.yaml")) + sorted(paths.SOLUTIONS.glob("*.keys.yaml"))
+    files = sorted((loader.lang_dir(lang)).rglob("*.yaml")) + sorted(paths.SOLUTIONS.rglob("*.yaml"))
     for f in files:
         for text in _strings(yaml.safe_load(f.read_text(encoding="utf-8"))):
             import re

@@ -7,7 +7,8 @@ from pathlib import Path
 import yaml
 
 from .. import paths
-from .models import Bank, Case, Dataset, Exercise, ExerciseKeys, Module
+from .models import (Bank, Case, Checklist, Dataset, Exercise, ExerciseKeys, IndicatorCatalogue, Module,
+                     Option, SimScoring, Simulation)
 
 
 class ContentError(Exception):
@@ -44,12 +45,57 @@ def module(module_id: str, lang: str | None = None) -> Module:
 
 @lru_cache(maxsize=None)
 def bank(module_id: str, lang: str | None = None) -> Bank:
-    return _model(Bank, lang_dir(lang) / "banks" / f"{module_id}.yaml")
+    b = _model(Bank, lang_dir(lang) / "banks" / f"{module_id}.yaml")
+    return b.model_copy(update={"questions": [_resolve(q, lang) for q in b.questions]})
 
 
 @lru_cache(maxsize=None)
 def exercise(exercise_id: str, lang: str | None = None) -> Exercise:
-    return _model(Exercise, lang_dir(lang) / "exercises" / f"{exercise_id}.yaml")
+    e = _model(Exercise, lang_dir(lang) / "exercises" / f"{exercise_id}.yaml")
+    return e.model_copy(update={"items": [_resolve(it, lang) for it in e.items]})
+
+
+def _resolve(item, lang):
+    """Give checklist items (also inside cases) their options from the indicator catalogue."""
+    if isinstance(item, Case):
+        return item.model_copy(update={"parts": [_resolve(p, lang) for p in item.parts]})
+    if not isinstance(item, Checklist):
+        return item
+    cat = {i.id: i for i in indicators(lang).indicators}
+    unknown = [i for i in item.indicators if i not in cat]
+    if unknown:
+        raise ContentError(f"{item.id}: unknown indicators {unknown}")
+    return item.model_copy(update={"options": [Option(id=i, text=cat[i].text) for i in item.indicators]})
+
+
+@lru_cache(maxsize=None)
+def indicators(lang: str | None = None) -> IndicatorCatalogue:
+    return _model(IndicatorCatalogue, lang_dir(lang) / "indicators.yaml")
+
+
+@lru_cache(maxsize=None)
+def simulation(case_id: str, lang: str | None = None) -> Simulation:
+    return _model(Simulation, lang_dir(lang) / "cases" / f"{case_id}.yaml")
+
+
+def simulation_ids(lang: str | None = None) -> list[str]:
+    return sorted(p.stem for p in (lang_dir(lang) / "cases").glob("*.yaml") if "." not in p.stem)
+
+
+def scoring_path(case_id: str, lang: str | None = None) -> Path | None:
+    """Public scoring (practice cases) or instructor-only scoring (graded cases)."""
+    for p in (lang_dir(lang) / "cases" / f"{case_id}.scoring.yaml",
+              paths.SOLUTIONS / "cases" / f"{case_id}.scoring.yaml"):
+        if p.exists():
+            return p
+    return None
+
+
+def scoring(case_id: str, lang: str | None = None) -> SimScoring:
+    p = scoring_path(case_id, lang)
+    if p is None:
+        raise ContentError(f"no scoring for case {case_id!r}")
+    return _model(SimScoring, p)
 
 
 def keys(exercise_id: str, solutions: Path | None = None) -> ExerciseKeys:

@@ -126,6 +126,34 @@ class Order(_Item):
             raise ValueError(f"{self.id}: key must list every option exactly once")
 
 
+class Checklist(_Item):
+    """Tick the signs present in a case. Options come from the indicator catalogue
+    (data/<lang>/indicators.yaml); scored like a multi-select."""
+    kind: Literal["checklist"]
+    role: Literal["inspector", "officer"]
+    indicators: list[Ident] = Field(min_length=3)
+    options: list[Option] = []          # filled by the loader from the catalogue
+    key: list[Ident] | None = None
+
+    @property
+    def option_ids(self) -> list[str]:
+        return list(self.indicators)
+
+    def check_key(self, key):
+        if not key or not set(key) <= set(self.indicators) or len(set(key)) != len(key):
+            raise ValueError(f"{self.id}: key must be distinct indicators shown in the checklist")
+
+
+class SimItem(_Item):
+    """A graded branching case (exercises): the recorded path is scored."""
+    kind: Literal["simulation"]
+    case: Ident
+    key: None = None
+
+    def check_key(self, key):
+        raise ValueError(f"{self.id}: a simulation is scored by its scoring file, not a key")
+
+
 class Text(_Item):
     kind: Literal["text"]
     key: None = None
@@ -134,7 +162,7 @@ class Text(_Item):
         raise ValueError(f"{self.id}: free-text items have a rubric, not a key")
 
 
-Question = Annotated[Union[Single, TrueFalse, Multi, Sort, Order], Field(discriminator="kind")]
+Question = Annotated[Union[Single, TrueFalse, Multi, Sort, Order, Checklist], Field(discriminator="kind")]
 
 
 class Case(Strict):
@@ -150,7 +178,7 @@ class Case(Strict):
     synthetic: Literal[True] = True   # cases are invented; no real people
 
 
-BankEntry = Annotated[Union[Single, TrueFalse, Multi, Sort, Order, Case], Field(discriminator="kind")]
+BankEntry = Annotated[Union[Single, TrueFalse, Multi, Sort, Order, Checklist, Case], Field(discriminator="kind")]
 
 
 class Bank(Strict):
@@ -196,11 +224,15 @@ class FigureBlock(Strict):
     src: list[SrcRef] = []
 
 
+class SimulationBlock(Strict):
+    simulation: Ident             # a branching case from data/<lang>/cases/, practised ungraded
+
+
 class ResultsBlock(Strict):
     results: Literal[True]        # the trainee's own results per topic (chart + score)
 
 
-Block = Union[TextBlock, InstructorBlock, QuizBlock, CaseBlock, FigureBlock, ResultsBlock]
+Block = Union[TextBlock, InstructorBlock, QuizBlock, CaseBlock, FigureBlock, SimulationBlock, ResultsBlock]
 
 
 class Section(Strict):
@@ -246,7 +278,8 @@ class Module(Strict):
 
 # --- exercises ---------------------------------------------------------------------
 
-ExerciseItem = Annotated[Union[Single, TrueFalse, Multi, Sort, Order, Text], Field(discriminator="kind")]
+ExerciseItem = Annotated[Union[Single, TrueFalse, Multi, Sort, Order, Checklist, SimItem, Text],
+                         Field(discriminator="kind")]
 
 
 class Exercise(Strict):
@@ -313,3 +346,108 @@ class Dataset(Strict):
     series: list[Series] = Field(min_length=1)
     note: str | None = None                 # e.g. where sources disagree
     src: list[SrcRef] = Field(min_length=1)
+
+
+# --- branching case simulations --------------------------------------------------------
+# A case is two files: the narrative (scenes and choices, public: data/<lang>/cases/<id>.yaml)
+# and its scoring (steps, harms, per-choice feedback, model path). The scoring of a case
+# practised in a module is public (data/<lang>/cases/<id>.scoring.yaml); the scoring of a case
+# graded in an exercise lives only in solutions/cases/<id>.scoring.yaml.
+
+class SimChoice(Strict):
+    id: Ident
+    text: str
+    next: Ident
+
+
+class Scene(Strict):
+    id: Ident
+    text: str
+    choices: list[SimChoice] = []      # none: an ending
+
+    @property
+    def is_end(self) -> bool:
+        return not self.choices
+
+
+class Simulation(Strict):
+    id: Ident
+    title: str
+    role: Literal["inspector", "officer", "any"]
+    content_note: bool = False
+    synthetic: Literal[True] = True
+    intro: str
+    # surface details that vary per trainee and never change the legal answer: {name: [..]}
+    variables: dict[Ident, list[str]] = {}
+    start: Ident
+    scenes: list[Scene] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _ids(self):
+        ids = [s.id for s in self.scenes]
+        choices = [c.id for s in self.scenes for c in s.choices]
+        if len(ids) != len(set(ids)) or len(choices) != len(set(choices)):
+            raise ValueError(f"{self.id}: duplicate scene or choice ids")
+        if self.start not in ids:
+            raise ValueError(f"{self.id}: start scene {self.start!r} missing")
+        return self
+
+    def scene(self, sid: str) -> Scene:
+        return next(s for s in self.scenes if s.id == sid)
+
+    def choice(self, cid: str) -> SimChoice:
+        return next(c for s in self.scenes for c in s.choices if c.id == cid)
+
+
+class SimStep(Strict):
+    id: Ident
+    label: str
+    points: float = Field(gt=0)
+    src: list[SrcRef] = Field(min_length=1)
+
+
+class SimHarm(Strict):
+    id: Ident
+    label: str
+    penalty: float = Field(gt=0)
+    src: list[SrcRef] = Field(min_length=1)
+
+
+class ChoiceScore(Strict):
+    step: Ident | None = None          # a required step this choice performs
+    harm: Ident | None = None          # a harmful action this choice is
+    feedback: str
+    src: list[SrcRef] = Field(min_length=1)
+
+
+class SimScoring(Strict):
+    case: Ident
+    steps: list[SimStep] = Field(min_length=1)
+    harms: list[SimHarm] = []
+    order: list[tuple[Ident, Ident]] = []    # (a, b): step a must come before step b
+    order_penalty: float = 1.0
+    choices: dict[Ident, ChoiceScore]
+    model_path: list[Ident] = Field(min_length=1)
+    debrief: str
+    src: list[SrcRef] = Field(min_length=1)
+
+
+# --- indicator checklists ------------------------------------------------------------
+
+class Indicator(Strict):
+    id: Ident
+    text: str
+    group: Literal["general", "child", "vulnerability"]
+    src: list[SrcRef] = Field(min_length=1)
+
+
+class NextStep(Strict):
+    text: str
+    src: list[SrcRef] = Field(min_length=1)
+
+
+class IndicatorCatalogue(Strict):
+    """The manual's signs of trafficking and vulnerability characteristics, and the next step
+    of each role's procedure once indicators are seen."""
+    indicators: list[Indicator] = Field(min_length=1)
+    next_steps: dict[Literal["inspector", "officer"], NextStep]

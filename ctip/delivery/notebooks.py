@@ -10,7 +10,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ..content import loader
 from ..content.models import (CaseBlock, FigureBlock, InstructorBlock, QuizBlock, ResultsBlock,
-                              Text, TextBlock)
+                              SimItem, SimulationBlock, Text, TextBlock)
 from ..content.sources import labels
 from ..i18n import t
 
@@ -108,6 +108,8 @@ def module_notebook(mid: str):
             elif isinstance(b, FigureBlock):
                 c.code(f'S.figure("{b.figure}")')
                 c.md(f"*{b.caption}*\n\n{src_line(b.src)}")
+            elif isinstance(b, SimulationBlock):
+                c.code(f'S.simulation("{b.simulation}")')
             elif isinstance(b, ResultsBlock):
                 c.md(f"### {t('results_title')}")
                 c.code("S.results()")
@@ -193,6 +195,16 @@ def source_notebook(eid: str, solutions=None):
             continue
         c.code(f'E.item("{it.id}")', nbgrader={"grade": False, "solution": False, "locked": True,
                                                 "grade_id": f"{it.id}_widget"})
+        if isinstance(it, SimItem):
+            scoring = repr(loader.scoring(it.case).model_dump(mode="json"))   # a Python literal
+            c.code("\n".join([k["test_comment"], "### BEGIN HIDDEN TESTS",
+                              "from ctip.grading import grade_simulation", f"# {t('source')}: {labels(key.src)}",
+                              f"SCORING = {scoring}",
+                              f'grade_simulation("{eid}", "{it.id}", SCORING, points={float(it.points)!r})',
+                              "### END HIDDEN TESTS"]),
+                   nbgrader={"grade": True, "solution": False, "locked": True, "points": it.points,
+                             "grade_id": f"{it.id}_test"})
+            continue
         c.code("\n".join([k["test_comment"], "### BEGIN HIDDEN TESTS", "from ctip.grading import grade_item",
                           *_key_comment(it, key.key), f"# {t('source')}: {labels(key.src)}",
                           f'grade_item("{eid}", "{it.id}", key={key.key!r}, points={float(it.points)!r})',

@@ -18,9 +18,13 @@ def answer_file(exercise_id: str, answers: dict) -> dict:
 
 
 def model_answers(exercise_id: str, solutions: Path | None = None) -> dict:
-    """The keys as answers (instructor side: reads solutions/)."""
+    """The keys as answers, and the model path of graded cases (instructor side: reads solutions/)."""
     keys = loader.keys(exercise_id, solutions)
-    return {iid: k.key for iid, k in keys.items.items() if k.key is not None}
+    out = {iid: k.key for iid, k in keys.items.items() if k.key is not None}
+    for it in loader.exercise(exercise_id).items:
+        if it.kind == "simulation":
+            out[it.id] = {"path": list(loader.scoring(it.case).model_path), "trainee": "model"}
+    return out
 
 
 def submit(course_root: Path, student: str, exercise_id: str, answers: dict | None,

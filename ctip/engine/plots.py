@@ -101,3 +101,16 @@ def png(fig) -> bytes:
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     return buf.getvalue()
+
+
+def path_chart(mine: list[float], model: list[float], max_points: float):
+    """Points after each decision: the trainee's path against the model path."""
+    fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
+    ax.plot(range(1, len(model) + 1), model, marker="o", color=COLORS[2], label=t("sim_model_path"))
+    ax.plot(range(1, len(mine) + 1), mine, marker="s", color=COLORS[0], label=t("sim_your_path"))
+    ax.set_ylim(0, max_points * 1.08 if max_points else 1)
+    ax.set_xlabel(t("sim_decision"))
+    ax.set_ylabel(t("points_word"))
+    ax.legend(loc="lower right")
+    ax.grid(alpha=0.3)
+    return fig

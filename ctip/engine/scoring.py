@@ -39,7 +39,7 @@ class Result:
 def normalize(item, response):
     """Check a response against the item's shape; return it in canonical form."""
     ids = item.option_ids
-    kind = item.kind
+    kind = "multi" if item.kind == "checklist" else item.kind
     if kind == "single":
         if not isinstance(response, str) or response not in ids:
             raise InvalidAnswer(f"expected one of {ids}, got {response!r}")
@@ -74,7 +74,7 @@ def normalize(item, response):
 def score(item, key, response) -> Result:
     """Score a response (raises InvalidAnswer for a malformed one)."""
     response = normalize(item, response)
-    kind = item.kind
+    kind = "multi" if item.kind == "checklist" else item.kind
     if kind in ("single", "truefalse"):
         return Result(1.0 if response == key else 0.0)
     if kind == "multi":

@@ -12,6 +12,7 @@ from ..content.models import Case
 from ..i18n import t
 from . import plots
 from .scoring import InvalidAnswer, score
+from .simview import SimulationView
 from .store import AnswerStore
 from .widgets import STYLE, GradedItem, SelfCheck, esc, md_inline
 
@@ -31,6 +32,7 @@ class ModuleSession:
         self.views: dict[str, SelfCheck] = {}
         self.score_bars: list[W.HTML] = []
         self.results_img: W.Image | None = None
+        self.sims: dict[str, SimulationView] = {}
         self.counter = 0
 
     # -- answerable parts: (storage id, item, topic) ------------------------------------
@@ -136,6 +138,13 @@ class ModuleSession:
         # a PNG, whatever matplotlib backend the kernel has
         display(Image(data=plots.png(plots.draw(name))))
 
+    def simulation(self, case_id: str) -> None:
+        """A branching case for practice: feedback after each choice and a debrief."""
+        view = SimulationView(loader.simulation(case_id), self.store, f"sim:{case_id}",
+                              scoring=loader.scoring(case_id))
+        self.sims[case_id] = view
+        display(view.widget)
+
     def _results_png(self) -> bytes:
         names, shares = self.topic_shares()
         return plots.png(plots.topic_results(names, shares, t("results_title")))
@@ -163,7 +172,11 @@ class ExerciseSession:
         display(_note(t("exercise_hint")))
 
     def item(self, iid: str) -> None:
-        self.views[iid] = GradedItem(self.items[iid], self.store)
+        it = self.items[iid]
+        if it.kind == "simulation":     # graded case: the path is recorded, no feedback
+            self.views[iid] = SimulationView(loader.simulation(it.case), self.store, iid)
+        else:
+            self.views[iid] = GradedItem(it, self.store)
         display(self.views[iid].widget)
 
     def figure(self, name: str) -> None:

@@ -25,6 +25,8 @@ STYLE = """<style>
 .ctip-fb-ok {color: #1e6b30} .ctip-fb-bad {color: #a12a2a} .ctip-fb-part {color: #9a5b00}
 .ctip-note {background: #fff4e5; border-left: 4px solid #e07a1f; padding: 6px 10px}
 .ctip-src {color: #555; font-size: 90%}
+.ctip-q .ctip-choice {white-space: normal; height: auto; text-align: left; padding: 6px 10px;
+  line-height: 1.4; margin: 3px 0}
 </style>"""
 
 
@@ -48,7 +50,7 @@ class Inputs:
 
     def __init__(self, item):
         self.item = item
-        self.kind = item.kind
+        self.kind = "multi" if item.kind == "checklist" else item.kind
         opts = list(getattr(item, "options", []))
         self.letters = {o.id: letter(i) for i, o in enumerate(opts)}
         self.texts = {o.id: o.text for o in opts}
@@ -85,6 +87,8 @@ class Inputs:
             raise ValueError(f"no widget for kind {self.kind!r}")
 
     def hint(self) -> str:
+        if self.item.kind == "checklist":
+            return "checklist_hint"
         return {"single": "choose_one", "truefalse": "choose_tf", "multi": "choose_many",
                 "sort": "sort_hint", "order": "order_hint"}[self.kind]
 
@@ -178,6 +182,12 @@ def feedback_html(inputs: Inputs, key, result: Result, explain: str | None, src)
             lines.append(f"{esc(t('right_answer'))}: " + inputs.describe(key))
     if explain:
         lines.append(f"<i>{esc(t('explain'))}:</i> {md_inline(explain)}")
+    if inputs.item.kind == "checklist":
+        from ..content.loader import indicators
+        step = indicators().next_steps[inputs.item.role]
+        lines.append(f"<b>{esc(t('indicators_not_proof'))}</b>")
+        lines.append(f"<b>{esc(t('next_step'))}:</b> {md_inline(step.text)} "
+                     f"<span class='ctip-src'>({esc(src_labels(step.src))})</span>")
     if src:
         lines.append(f"<span class='ctip-src'>{esc(t('source'))}: {esc(src_labels(src))}</span>")
     return "<br>".join(lines)

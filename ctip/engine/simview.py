@@ -1,0 +1,152 @@
+"""The widget of a branching case: scene, choices, transcript, debrief and chart.
+
+Practice mode (modules) gives feedback after each choice and a debrief at the end; graded mode
+(exercises) records the path silently. Either way the full path goes to the answer file as
+{"path": [...], "trainee": ...}, and the trainee can start again."""
+from __future__ import annotations
+
+import getpass
+import os
+
+import ipywidgets as W
+
+from ..content.models import SimScoring, Simulation
+from ..content.sources import labels
+from ..i18n import t
+from . import plots
+from .scoring import InvalidAnswer
+from .simulation import score_path, variant
+from .store import AnswerStore, StoreError
+from .widgets import FULL, esc, md_inline
+
+
+def trainee_id() -> str:
+    """Who is studying, for the per-trainee variant (JupyterHub user, else the login name)."""
+    for var in ("CTIP_TRAINEE", "JUPYTERHUB_USER", "NB_USER"):
+        if os.environ.get(var):
+            return os.environ[var]
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "trainee"
+
+
+class SimulationView:
+    def __init__(self, sim: Simulation, store: AnswerStore, key: str, scoring: SimScoring | None = None):
+        self.sim, self.store, self.key, self.scoring = sim, store, key, scoring
+        saved = store.get(key) if isinstance(store.get(key), dict) else {}
+        self.trainee = saved.get("trainee") or trainee_id()
+        self.variant = variant(sim, self.trainee)
+        self.path: list[str] = list(saved.get("path") or [])
+        try:
+            from .simulation import walk
+            walk(sim, self.path)
+        except InvalidAnswer:
+            self.path = []
+        self.transcript = W.HTML(layout=FULL)
+        self.scene_html = W.HTML(layout=FULL)
+        self.buttons = W.VBox(layout=FULL)
+        self.status = W.HTML(layout=FULL)
+        self.debrief = W.HTML(layout=FULL)
+        self.chart = W.Image(format="png", layout=W.Layout(max_width="640px", display="none"))
+        self.restart_btn = W.Button(description=t("sim_restart"), layout=W.Layout(width="auto"))
+        self.restart_btn.on_click(lambda _: self.restart())
+        head = [W.HTML(f"<h4>{esc(sim.title)}</h4>")]
+        if sim.content_note:
+            head.append(W.HTML(f"<div class='ctip-note'>{esc(t('content_note'))}</div>"))
+        head.append(W.HTML(f"<div>{md_inline(self.variant.fill(sim.intro))}</div>"))
+        self.widget = W.VBox(head + [self.transcript, self.scene_html, self.buttons, self.status,
+                                     self.debrief, self.chart, self.restart_btn], layout=FULL)
+        self.widget.add_class("ctip-q")
+        self.render()
+
+    # -- state -----------------------------------------------------------------------
+    def current(self):
+        scene = self.sim.scene(self.sim.start)
+        for cid in self.path:
+            scene = self.sim.scene(self.sim.choice(cid).next)
+        return scene
+
+    def choose(self, cid: str) -> None:
+        scene = self.current()
+        if cid not in [c.id for c in scene.choices]:
+            return
+        self.path.append(cid)
+        self.save()
+        self.render()
+
+    def restart(self) -> None:
+        self.path = []
+        self.save()
+        self.render()
+
+    def save(self) -> None:
+        try:
+            when = self.store.put(self.key, {"path": list(self.path), "trainee": self.trainee})
+            self.status.value = f"<span class='ctip-src'>{esc(t('saved', time=when))}</span>"
+        except (StoreError, OSError) as e:
+            self.status.value = f"<b class='ctip-fb-bad'>{esc(t('not_saved', error=e))}</b>"
+
+    # -- display ---------------------------------------------------------------------
+    def render(self) -> None:
+        lines = []
+        scene = self.sim.scene(self.sim.start)
+        for n, cid in enumerate(self.path, 1):
+            choice = self.sim.choice(cid)
+            lines.append(f"<div><i>{esc(self.variant.fill(scene.text))}</i></div>"
+                         f"<div><b>{n}. {esc(t('sim_you_chose'))}:</b> {esc(self.variant.fill(choice.text))}</div>")
+            if self.scoring:
+                fb = self.scoring.choices[cid]
+                cls = "ctip-fb-bad" if fb.harm else ("ctip-fb-ok" if fb.step else "ctip-src")
+                lines.append(f"<div class='{cls}'>{md_inline(self.variant.fill(fb.feedback))} "
+                             f"<span class='ctip-src'>({esc(labels(fb.src))})</span></div>")
+            scene = self.sim.scene(choice.next)
+        self.transcript.value = "<hr>".join(lines)
+        self.scene_html.value = f"<div style='margin-top:8px'><b>{md_inline(self.variant.fill(scene.text))}</b></div>"
+        buttons = []
+        for cid in self.variant.orders.get(scene.id, []):
+            c = next(ch for ch in scene.choices if ch.id == cid)
+            b = W.Button(description=self.variant.fill(c.text), layout=W.Layout(width="100%", height="auto"),
+                         tooltip=self.variant.fill(c.text))
+            b.add_class("ctip-choice")
+            b.on_click(lambda _, cid=cid: self.choose(cid))
+            buttons.append(b)
+        self.buttons.children = buttons
+        self.debrief.value, self.chart.layout.display = "", "none"
+        if scene.is_end:
+            self.finish()
+
+    def result(self):
+        return score_path(self.sim, self.scoring, self.path) if self.scoring else None
+
+    def finish(self) -> None:
+        if not self.scoring:
+            self.debrief.value = f"<b>{esc(t('sim_recorded'))}</b>"
+            return
+        res = self.result()
+        sc = self.scoring
+        steps = {s.id: s for s in sc.steps}
+        harms = {h.id: h for h in sc.harms}
+        parts = [f"<h4>{esc(t('sim_debrief'))}: {res.points:g} / {res.max_points:g}</h4>"]
+        if res.done:
+            parts.append(f"<b class='ctip-fb-ok'>{esc(t('sim_done'))}:</b><ul>" + "".join(
+                f"<li>{esc(steps[s].label)} <span class='ctip-src'>({esc(labels(steps[s].src))})</span></li>"
+                for s in res.done) + "</ul>")
+        if res.missed:
+            parts.append(f"<b class='ctip-fb-part'>{esc(t('sim_missed'))}:</b><ul>" + "".join(
+                f"<li>{esc(steps[s].label)} <span class='ctip-src'>({esc(labels(steps[s].src))})</span></li>"
+                for s in res.missed) + "</ul>")
+        if res.harms:
+            parts.append(f"<b class='ctip-fb-bad'>{esc(t('sim_harmed'))}:</b><ul>" + "".join(
+                f"<li>{esc(harms[h].label)} <span class='ctip-src'>({esc(labels(harms[h].src))})</span></li>"
+                for h in res.harms) + "</ul>")
+        if res.misordered:
+            parts.append(f"<b class='ctip-fb-part'>{esc(t('sim_order'))}:</b><ul>" + "".join(
+                f"<li>{esc(steps[a].label)} → {esc(steps[b].label)}</li>" for a, b in res.misordered) + "</ul>")
+        parts.append(f"<div>{md_inline(self.variant.fill(sc.debrief))} "
+                     f"<span class='ctip-src'>({esc(labels(sc.src))})</span></div>")
+        parts.append(f"<div class='ctip-src'>{esc(t('sim_rule'))}</div>")
+        self.debrief.value = "".join(parts)
+        model = score_path(self.sim, sc, sc.model_path)
+        self.chart.value = plots.png(plots.path_chart(res.cumulative, model.cumulative, res.max_points))
+        self.chart.layout.display = None
