@@ -29,6 +29,23 @@ def load_answers(exercise_id: str, folder: Path | str | None = None) -> tuple[di
 
 def grade_item(exercise_id: str, item_id: str, key, points: float,
                folder: Path | str | None = None) -> float:
+    got, line = item_result(exercise_id, item_id, key, points, folder)
+    print(line)
+    return got
+
+
+def grade_simulation(exercise_id: str, item_id: str, scoring: dict, points: float,
+                     folder: Path | str | None = None) -> float:
+    """Score the recorded path of a graded case; the scoring comes from solutions/ via the
+    hidden test. The feedback line gives counts, not which steps were expected."""
+    got, line = simulation_result(exercise_id, item_id, scoring, points, folder)
+    print(line)
+    return got
+
+
+def item_result(exercise_id: str, item_id: str, key, points: float,
+                folder: Path | str | None = None) -> tuple[float, str]:
+    """(points, feedback line) for one stored answer: what grade_item prints and returns."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ex = loader.exercise(exercise_id)
@@ -37,29 +54,23 @@ def grade_item(exercise_id: str, item_id: str, key, points: float,
         label = t("case_part", n=number)
         answers, problem = load_answers(exercise_id, folder)
         if problem:
-            print(t("grade_invalid", item=label, max=f"{points:g}", why=problem))
-            return 0.0
+            return 0.0, t("grade_invalid", item=label, max=f"{points:g}", why=problem)
         entry = answers.get(item_id)
         if entry is None:
-            print(t("grade_missing", item=label, max=f"{points:g}"))
-            return 0.0
+            return 0.0, t("grade_missing", item=label, max=f"{points:g}")
         try:
             res = score(item, key, entry.get("value"))
         except InvalidAnswer as e:
-            print(t("grade_invalid", item=label, max=f"{points:g}", why=e))
-            return 0.0
+            return 0.0, t("grade_invalid", item=label, max=f"{points:g}", why=e)
         got = min(res.points(points), float(points))
         line = t("grade_item", item=label, got=f"{got:g}", max=f"{points:g}")
         if res.summary and not res.correct:
             line += f" ({res.summary})"
-        print(line)
-        return got
+        return got, line
 
 
-def grade_simulation(exercise_id: str, item_id: str, scoring: dict, points: float,
-                     folder: Path | str | None = None) -> float:
-    """Score the recorded path of a graded case; the scoring comes from solutions/ via the
-    hidden test. The feedback line gives counts, not which steps were expected."""
+def simulation_result(exercise_id: str, item_id: str, scoring: dict, points: float,
+                      folder: Path | str | None = None) -> tuple[float, str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ex = loader.exercise(exercise_id)
@@ -71,19 +82,16 @@ def grade_simulation(exercise_id: str, item_id: str, scoring: dict, points: floa
         answers, problem = load_answers(exercise_id, folder)
         entry = answers.get(item_id) if not problem else None
         if problem or entry is None:
-            print(t("grade_invalid", item=label, max=f"{points:g}", why=problem) if problem
-                  else t("grade_missing", item=label, max=f"{points:g}"))
-            return 0.0
+            return 0.0, (t("grade_invalid", item=label, max=f"{points:g}", why=problem) if problem
+                         else t("grade_missing", item=label, max=f"{points:g}"))
         value = entry.get("value")
         try:
             if not isinstance(value, dict):
                 raise InvalidAnswer("expected a recorded path")
             res = score_path(sim, sc, value.get("path"))
         except InvalidAnswer as e:
-            print(t("grade_invalid", item=label, max=f"{points:g}", why=e))
-            return 0.0
+            return 0.0, t("grade_invalid", item=label, max=f"{points:g}", why=e)
         got = min(round(points * res.fraction, 2), float(points))
-        print(t("grade_item", item=label, got=f"{got:g}", max=f"{points:g}") + " " +
-              t("grade_sim", done=len(res.done), total=len(sc.steps), harms=len(res.harms),
-                order=len(res.misordered), finished=t("tf_true") if res.finished else t("tf_false")))
-        return got
+        return got, (t("grade_item", item=label, got=f"{got:g}", max=f"{points:g}") + " " +
+                     t("grade_sim", done=len(res.done), total=len(sc.steps), harms=len(res.harms),
+                       order=len(res.misordered), finished=t("tf_true") if res.finished else t("tf_false")))

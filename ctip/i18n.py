@@ -6,12 +6,13 @@ from .content.loader import ContentError, ui_strings
 from .paths import language
 
 
-def t(key: str, lang: str | None = None, **fmt) -> str:
+def t(key: str, lang: str | None = None, catalog: str = "ui", **fmt) -> str:
+    """A string of a catalog (ui = trainee UI, instructor = instructor tools)."""
     lang = lang or language()
     text = None
     for candidate in (lang, "ky"):
         try:
-            text = ui_strings(candidate).get(key)
+            text = ui_strings(candidate, catalog).get(key)
         except ContentError:
             continue
         if text is not None:

@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("CTIP_DATA", ROOT / "data"))
 MODULES = ROOT / "modules"
 EXERCISES = ROOT / "exercises"      # nbgrader release folder (trainee copies)
-SOLUTIONS = ROOT / "solutions"      # nbgrader source folder (instructor copies, keys)
+SOLUTIONS = Path(os.environ.get("CTIP_SOLUTIONS", ROOT / "solutions"))   # nbgrader source (keys)
 DOCS = ROOT / "docs"
 
 

@@ -24,7 +24,8 @@ def clear_caches() -> None:
 def fixture_course(monkeypatch):
     monkeypatch.setattr(paths, "DATA", FIXTURES / "data")
     monkeypatch.setattr(paths, "SOLUTIONS", FIXTURES / "solutions")
-    monkeypatch.setenv("CTIP_DATA", str(FIXTURES / "data"))   # for kernels started by tests
+    monkeypatch.setenv("CTIP_DATA", str(FIXTURES / "data"))   # for kernels and commands started by tests
+    monkeypatch.setenv("CTIP_SOLUTIONS", str(FIXTURES / "solutions"))
     clear_caches()
     yield FIXTURES
     clear_caches()

@@ -171,13 +171,19 @@ def indicator_problems(lang: str | None = None) -> list[str]:
 
 
 def ui_problems(lang: str | None = None) -> list[str]:
-    """Every language must define the same UI keys as Kyrgyz, the primary language."""
-    try:
-        base = set(loader.ui_strings("ky"))
-        have = set(loader.ui_strings(lang))
-    except ContentError as e:
-        return [str(e)]
-    return [f"ui.yaml ({lang}): missing key {k}" for k in sorted(base - have)]
+    """Every string catalog a language has must define the same keys as Kyrgyz."""
+    out = []
+    for catalog in ("ui", "instructor"):
+        if not (loader.lang_dir(lang) / f"{catalog}.yaml").exists() and lang not in (None, "ky"):
+            continue
+        try:
+            base = set(loader.ui_strings("ky", catalog))
+            have = set(loader.ui_strings(lang, catalog))
+        except ContentError as e:
+            out.append(str(e))
+            continue
+        out += [f"{catalog}.yaml ({lang}): missing key {k}" for k in sorted(base - have)]
+    return out
 
 
 def all_problems(lang: str | None = None) -> list[str]:

@@ -109,10 +109,10 @@ def dataset(dataset_id: str) -> Dataset:
 
 
 @lru_cache(maxsize=None)
-def ui_strings(lang: str | None = None) -> dict[str, str]:
-    data = _read(lang_dir(lang) / "ui.yaml")
+def ui_strings(lang: str | None = None, catalog: str = "ui") -> dict[str, str]:
+    data = _read(lang_dir(lang) / f"{catalog}.yaml")
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise ContentError("ui.yaml must map string keys to strings")
+        raise ContentError(f"{catalog}.yaml must map string keys to strings")
     return data
 
 

@@ -23,7 +23,12 @@ def configure(c, root: Path | str) -> None:
     c.CourseDirectory.source_directory = "solutions"     # instructor notebooks with keys
     c.CourseDirectory.release_directory = "exercises"    # trainee copies
     c.CourseDirectory.db_url = f"sqlite:///{Path(root) / 'gradebook.db'}"
-    c.Exchange.root = str(Path(root) / "exchange")       # release/collect stay inside the course
+    exchange = Path(root) / "exchange"                   # release/collect stay inside the course
+    try:
+        exchange.mkdir(exist_ok=True)
+    except OSError:
+        pass
+    c.Exchange.root = str(exchange)
     c.ClearSolutions.code_stub = {"python": "pass"}
     c.ClearSolutions.text_stub = t("text_stub")
     c.Execute.timeout = 60
@@ -69,3 +74,27 @@ def release_notebook(eid: str, solutions: Path | None = None) -> str:
         if not res.get("success"):
             raise RuntimeError(f"nbgrader could not release {eid}: {res.get('error') or res.get('log')}")
         return (Path(tmp) / "exercises" / eid / f"{eid}.ipynb").read_text(encoding="utf-8")
+
+
+FAST_AUTOGRADE = [
+    "ctip.delivery.fastgrade.ScoreFromAnswers",    # instead of nbgrader's Execute (no kernel)
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+
+def fast_api(root: Path | str):
+    """An NbGraderAPI whose autograde scores answer files in-process (see fastgrade)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+    cfg = Config()
+    configure(cfg, root)
+    cfg.Autograde.autograde_preprocessors = FAST_AUTOGRADE
+    a = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+    a.log.setLevel(logging.ERROR)
+    return a

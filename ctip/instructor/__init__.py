@@ -1,0 +1,1 @@
+"""Instructor tools: grade a cohort (ctip-grade), validate submissions, analytics, demo cohort."""
