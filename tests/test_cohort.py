@@ -114,6 +114,25 @@ def test_csv_scores_reruns_and_manual_grades_survive(course_root, tmp_path):
     assert (res.report_dir / "report.md").read_text(encoding="utf-8").startswith("# Баалоо отчету: ex90")
 
 
+def test_lms_zip_import(course_root, tmp_path):
+    """A zip with a folder per trainee and the flat names of an LMS export (nbgrader zip collect)."""
+    import zipfile
+    src = tmp_path / "src"
+    full = {**model_answers("ex90"), "q8": {"path": MODEL, "trainee": "x"}}
+    cohort.write_submission(src / "aibek", "ex90", release(course_root), full)
+    cohort.write_submission(src / "nurzat", "ex90", release(course_root), {"q1": "b"})
+    zpath = tmp_path / "export.zip"
+    with zipfile.ZipFile(zpath, "w") as z:
+        for name in ("ex90.ipynb", "ex90.answers.json"):
+            z.write(src / "aibek" / name, f"aibek/{name}")
+            z.write(src / "nurzat" / name, f"Exercise 90_nurzat_attempt_2026-11-20-10-00-00_{name}")
+    res = runner.run("ex90", course_root, zpath, progress=False)
+    assert sorted(res.graded) == ["aibek", "nurzat"]
+    assert res.states["aibek"].total == 16 and res.states["nurzat"].total == 1
+    stamp = (course_root / "submitted" / "nurzat" / "ex90" / "timestamp.txt").read_text()
+    assert stamp.startswith("2026-11-20 10:00:00")
+
+
 EXPECTED_FLAG = {
     "deleted_graded_cell": "cells_deleted", "deleted_widget_cell": "cells_deleted",
     "duplicated_graded_cell": "cells_duplicated", "reordered_cells": "cells_reordered",
@@ -222,3 +241,12 @@ def test_demo_cohort_runs_end_to_end(tmp_path, capsys):
     summary = json.loads((report / "report.json").read_text(encoding="utf-8"))
     assert set(summary["items"]) == {it for it in next(iter(rows.values())) if it.startswith("q")} - {"q13"}
     assert paths.SOLUTIONS.exists()
+    # the instructors' analytics notebook draws the same plots from that course
+    import nbformat
+    import papermill as pm
+    out = tmp_path / "analytics.out.ipynb"
+    pm.execute_notebook(str(paths.DOCS / "analytics.ipynb"), str(out), parameters={"course": str(course)},
+                        cwd=str(paths.DOCS), progress_bar=False, execution_timeout=120, kernel_name="python3")
+    outputs = [o for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code" for o in c.outputs]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 4
+    assert any("| q01 |" in o.get("data", {}).get("text/markdown", "") for o in outputs)

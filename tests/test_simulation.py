@@ -159,3 +159,24 @@ def test_checklist_feedback_says_indicators_are_not_proof(fixture_course, tmp_pa
     assert "Белгиленбей калган туура жооп: Б) Эркин чыга албайт" in fb
     assert "Ашыкча белгиленген: Г) Айлыгын өзү алат" in fb
     assert "далили эмес" in fb and "Сиздин кийинки кадамыңыз:</b> Билдирүүнү текшерүү." in fb
+
+
+@pytest.mark.parametrize("cid", loader.simulation_ids())
+def test_course_case_paths(cid):
+    """Random walks through each course case end in an ending with a score in bounds, and the
+    harms the case teaches can actually be taken."""
+    import random
+    sim, sc = loader.simulation(cid), loader.scoring(cid)
+    rng = random.Random(cid)
+    harms_seen = set()
+    for _ in range(200):
+        scene, path = sim.scene(sim.start), []
+        while scene.choices:
+            c = rng.choice(scene.choices)
+            path.append(c.id)
+            scene = sim.scene(c.next)
+        res = score_path(sim, sc, path)
+        assert res.finished and 0 <= res.points <= res.max_points
+        harms_seen |= set(res.harms)
+    assert harms_seen, "a case must let trainees make (and learn from) harmful choices"
+    assert score_path(sim, sc, sc.model_path).points == score_path(sim, sc, sc.model_path).max_points

@@ -36,7 +36,8 @@ def instructor_notes(mid: str) -> str:
 
 def generate(exercises: bool = True) -> dict[Path, str]:
     """Every generated file and its text, built from data/ alone."""
-    files: dict[Path, str] = {paths.MODULES / notebooks.START: notebooks.dumps(notebooks.start_notebook())}
+    files: dict[Path, str] = {paths.MODULES / notebooks.START: notebooks.dumps(notebooks.start_notebook()),
+                              paths.DOCS / "analytics.ipynb": notebooks.dumps(notebooks.analytics_notebook())}
     for mid in loader.module_ids():
         files[paths.MODULES / f"{mid}.ipynb"] = notebooks.dumps(notebooks.module_notebook(mid))
         files[paths.DOCS / "instructor" / f"{mid}.md"] = instructor_notes(mid)
@@ -60,7 +61,8 @@ def stale(files: dict[Path, str]) -> list[Path]:
 def orphans(files: dict[Path, str]) -> list[Path]:
     """Generated-looking files that no content produces any more."""
     found = set(paths.MODULES.glob("*.ipynb")) | set(paths.SOLUTIONS.glob("*/*.ipynb")) \
-        | set(paths.EXERCISES.glob("*/*.ipynb")) | set((paths.DOCS / "instructor").glob("*.md"))
+        | set(paths.EXERCISES.glob("*/*.ipynb")) | set((paths.DOCS / "instructor").glob("*.md")) \
+        | set(paths.DOCS.glob("*.ipynb"))
     return sorted(found - set(files))
 
 

@@ -218,3 +218,14 @@ def source_notebook(eid: str, solutions=None):
 def dumps(nb) -> str:
     nbformat.validate(nb)
     return nbformat.writes(nb) + "\n"
+
+
+def analytics_notebook():
+    """The instructors' cohort analytics notebook (papermill parameters: course, exercise, lang)."""
+    c = _Cells("analytics")
+    c.md(f"# {t('analytics_title')}\n\n{t('analytics_intro')}", locked=False)
+    params = new_code_cell('course = ".."   # the nbgrader course (this repository)\nexercise = "ex01"\nlang = "ky"',
+                           id=c._id(), metadata={"tags": ["parameters"]})
+    c.cells.append(params)
+    c.cells.append(new_code_cell("from ctip.instructor.view import show\nshow(course, exercise, lang)", id=c._id()))
+    return c.notebook()

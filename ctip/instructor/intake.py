@@ -103,7 +103,10 @@ def from_zip(path: Path) -> list[Incoming]:
                 trainee, rel = name.strip("/").split("/", 1)
             elif m:
                 trainee, rel = m["student_id"], m["file_id"]
-                stamps[trainee] = m["timestamp"]
+                parts = [int(x) for x in m["timestamp"].split("-") if x.isdigit()]
+                if len(parts) >= 6:
+                    stamps[trainee] = datetime(*parts[:6], tzinfo=timezone.utc).strftime(
+                        "%Y-%m-%d %H:%M:%S.%f UTC")
             else:
                 continue
             groups.setdefault(trainee, {})[rel] = z.read(info)
