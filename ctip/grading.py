@@ -43,55 +43,47 @@ def grade_simulation(exercise_id: str, item_id: str, scoring: dict, points: floa
     return got
 
 
-def item_result(exercise_id: str, item_id: str, key, points: float,
-                folder: Path | str | None = None) -> tuple[float, str]:
-    """(points, feedback line) for one stored answer: what grade_item prints and returns."""
+def _graded(exercise_id: str, item_id: str, points: float, folder, scorer) -> tuple[float, str]:
+    """Shared frame of every grading call: find the item, read the answer file read-only, and
+    turn any problem into 0 points with a reason the trainee can read."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ex = loader.exercise(exercise_id)
         number = [it.id for it in ex.items].index(item_id) + 1
         item = ex.items[number - 1]
-        label = t("case_part", n=number)
+        label, mx = t("case_part", n=number), f"{points:g}"
         answers, problem = load_answers(exercise_id, folder)
         if problem:
-            return 0.0, t("grade_invalid", item=label, max=f"{points:g}", why=problem)
+            return 0.0, t("grade_invalid", item=label, max=mx, why=problem)
         entry = answers.get(item_id)
         if entry is None:
-            return 0.0, t("grade_missing", item=label, max=f"{points:g}")
+            return 0.0, t("grade_missing", item=label, max=mx)
         try:
-            res = score(item, key, entry.get("value"))
+            fraction, detail = scorer(item, entry.get("value"))
         except InvalidAnswer as e:
-            return 0.0, t("grade_invalid", item=label, max=f"{points:g}", why=e)
-        got = min(res.points(points), float(points))
-        line = t("grade_item", item=label, got=f"{got:g}", max=f"{points:g}")
-        if res.summary and not res.correct:
-            line += f" ({res.summary})"
-        return got, line
+            return 0.0, t("grade_invalid", item=label, max=mx, why=e)
+        got = min(round(points * fraction, 2), float(points))
+        line = t("grade_item", item=label, got=f"{got:g}", max=mx)
+        return got, f"{line} {detail}" if detail else line
+
+
+def item_result(exercise_id: str, item_id: str, key, points: float,
+                folder: Path | str | None = None) -> tuple[float, str]:
+    """(points, feedback line) for one stored answer: what grade_item prints and returns."""
+    def scorer(item, value):
+        res = score(item, key, value)
+        return res.fraction, f"({res.summary})" if res.summary and not res.correct else ""
+    return _graded(exercise_id, item_id, points, folder, scorer)
 
 
 def simulation_result(exercise_id: str, item_id: str, scoring: dict, points: float,
                       folder: Path | str | None = None) -> tuple[float, str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ex = loader.exercise(exercise_id)
-        number = [it.id for it in ex.items].index(item_id) + 1
-        item = ex.items[number - 1]
-        label = t("case_part", n=number)
-        sim = loader.simulation(item.case)
-        sc = SimScoring.model_validate(scoring)
-        answers, problem = load_answers(exercise_id, folder)
-        entry = answers.get(item_id) if not problem else None
-        if problem or entry is None:
-            return 0.0, (t("grade_invalid", item=label, max=f"{points:g}", why=problem) if problem
-                         else t("grade_missing", item=label, max=f"{points:g}"))
-        value = entry.get("value")
-        try:
-            if not isinstance(value, dict):
-                raise InvalidAnswer("expected a recorded path")
-            res = score_path(sim, sc, value.get("path"))
-        except InvalidAnswer as e:
-            return 0.0, t("grade_invalid", item=label, max=f"{points:g}", why=e)
-        got = min(round(points * res.fraction, 2), float(points))
-        return got, (t("grade_item", item=label, got=f"{got:g}", max=f"{points:g}") + " " +
-                     t("grade_sim", done=len(res.done), total=len(sc.steps), harms=len(res.harms),
-                       order=len(res.misordered), finished=t("tf_true") if res.finished else t("tf_false")))
+    sc = SimScoring.model_validate(scoring)
+
+    def scorer(item, value):
+        if not isinstance(value, dict):
+            raise InvalidAnswer("expected a recorded path")
+        res = score_path(loader.simulation(item.case), sc, value.get("path"))
+        return res.fraction, t("grade_sim", done=len(res.done), total=len(sc.steps), harms=len(res.harms),
+                               order=len(res.misordered), finished=t("tf_true") if res.finished else t("tf_false"))
+    return _graded(exercise_id, item_id, points, folder, scorer)

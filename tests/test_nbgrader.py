@@ -118,12 +118,7 @@ def test_graded_case_full_zero_partial(fixture_course, tmp_path):
     """A branching case graded by nbgrader: model path, no path, and a path with one harm
     instead of the interview, and traces missed: steps 2+1+2+2 = 7 of 10, minus the 3-point
     harm = 4/10 -> 2.0 of 5 points."""
-    src = notebooks.dumps(notebooks.source_notebook("ex90"))
-    (tmp_path / "solutions" / "ex90").mkdir(parents=True)
-    (tmp_path / "solutions" / "ex90" / "ex90.ipynb").write_text(src, encoding="utf-8")
-    api = course.api(tmp_path)
-    assert api.generate_assignment("ex90", force=True)["success"]
-    release = tmp_path / "exercises" / "ex90" / "ex90.ipynb"
+    api, release = fixture_release(tmp_path)
     model = ["c1a", "c2a", "c3a", "c4a", "c5a", "c6a"]
     partial = ["c1a", "c2a", "c3b", "c4b", "c5a", "c6a"]
     for student, path in (("model", model), ("none", None), ("harm", partial)):
@@ -139,13 +134,18 @@ def test_graded_case_full_zero_partial(fixture_course, tmp_path):
     assert "model_path" not in fb and "SCORING" not in fb
 
 
-def test_bad_answer_file_scores_zero_with_a_reason(fixture_course, tmp_path):
-    src = notebooks.dumps(notebooks.source_notebook("ex90"))
-    (tmp_path / "solutions" / "ex90").mkdir(parents=True)
-    (tmp_path / "solutions" / "ex90" / "ex90.ipynb").write_text(src, encoding="utf-8")
-    api = course.api(tmp_path)
+def fixture_release(root):
+    """A scratch course with the fixture exercise released: (api, release notebook path)."""
+    (root / "solutions" / "ex90").mkdir(parents=True)
+    (root / "solutions" / "ex90" / "ex90.ipynb").write_text(notebooks.dumps(notebooks.source_notebook("ex90")),
+                                                           encoding="utf-8")
+    api = course.api(root)
     assert api.generate_assignment("ex90", force=True)["success"]
-    release = tmp_path / "exercises" / "ex90" / "ex90.ipynb"
+    return api, root / "exercises" / "ex90" / "ex90.ipynb"
+
+
+def test_bad_answer_file_scores_zero_with_a_reason(fixture_course, tmp_path):
+    api, release = fixture_release(tmp_path)
     dest = submit(tmp_path, "broken", "ex90", None, release)
     (dest / "ex90.answers.json").write_text("{not json", encoding="utf-8")
     dest2 = submit(tmp_path, "wrongtypes", "ex90", {"q1": ["b"], "q2": "a", "q3": "yes"}, release)

@@ -128,18 +128,15 @@ class SimulationView:
         steps = {s.id: s for s in sc.steps}
         harms = {h.id: h for h in sc.harms}
         parts = [f"<h4>{esc(t('sim_debrief'))}: {res.points:g} / {res.max_points:g}</h4>"]
-        if res.done:
-            parts.append(f"<b class='ctip-fb-ok'>{esc(t('sim_done'))}:</b><ul>" + "".join(
-                f"<li>{esc(steps[s].label)} <span class='ctip-src'>({esc(labels(steps[s].src))})</span></li>"
-                for s in res.done) + "</ul>")
-        if res.missed:
-            parts.append(f"<b class='ctip-fb-part'>{esc(t('sim_missed'))}:</b><ul>" + "".join(
-                f"<li>{esc(steps[s].label)} <span class='ctip-src'>({esc(labels(steps[s].src))})</span></li>"
-                for s in res.missed) + "</ul>")
-        if res.harms:
-            parts.append(f"<b class='ctip-fb-bad'>{esc(t('sim_harmed'))}:</b><ul>" + "".join(
-                f"<li>{esc(harms[h].label)} <span class='ctip-src'>({esc(labels(harms[h].src))})</span></li>"
-                for h in res.harms) + "</ul>")
+
+        def listing(title: str, cls: str, entries) -> None:
+            if entries:
+                parts.append(f"<b class='{cls}'>{esc(t(title))}:</b><ul>" + "".join(
+                    f"<li>{esc(e.label)} <span class='ctip-src'>({esc(labels(e.src))})</span></li>"
+                    for e in entries) + "</ul>")
+        listing("sim_done", "ctip-fb-ok", [steps[s] for s in res.done])
+        listing("sim_missed", "ctip-fb-part", [steps[s] for s in res.missed])
+        listing("sim_harmed", "ctip-fb-bad", [harms[h] for h in res.harms])
         if res.misordered:
             parts.append(f"<b class='ctip-fb-part'>{esc(t('sim_order'))}:</b><ul>" + "".join(
                 f"<li>{esc(steps[a].label)} → {esc(steps[b].label)}</li>" for a, b in res.misordered) + "</ul>")
