@@ -17,7 +17,6 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from ctip import paths
 from ctip.delivery.course import COURSE_ID, env_bin_on_path, fast_api
 from ctip.instructor.cli import make_demo_course
 from ctip.instructor.cohort import make_cohort

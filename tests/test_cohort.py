@@ -164,7 +164,7 @@ def test_adversarial_corpus(course_root, tmp_path):
     assert len(kinds) + len(cohort.NAMES) >= 30
     for name, make in kinds.items():
         make(inbox / name)
-    for name, raw in cohort.NAMES.items():
+    for raw in cohort.NAMES.values():
         folder = os.path.join(os.fsencode(inbox), raw)
         kinds["control_wrong_answers"](Path(os.fsdecode(folder)))
     keys_before = (course_root / "solutions" / "ex90.keys.yaml").read_bytes()

@@ -3,7 +3,6 @@ check a course end to end: model answers must score full marks, an empty one zer
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 

@@ -49,7 +49,7 @@ def upper_lower(matrix: np.ndarray, weights: np.ndarray | None = None, share: fl
 
 def item_flags(p: np.ndarray, r: np.ndarray) -> list[list[str]]:
     out = []
-    for pj, rj in zip(p, r):
+    for pj, rj in zip(p, r, strict=True):
         f = []
         if pj > EASY:
             f.append("easy")
@@ -114,7 +114,7 @@ def plot_items(items: list[str], p, r, flags, title: str, xlabel: str, ylabel: s
     r_plot = np.nan_to_num(np.asarray(r, float))
     colors = ["#bc4749" if f else "#1f6f8b" for f in flags]
     ax.scatter(p, r_plot, c=colors)
-    for name, x, y in zip(items, p, r_plot):
+    for name, x, y in zip(items, p, r_plot, strict=True):
         ax.annotate(name, (x, y), textcoords="offset points", xytext=(4, 3), fontsize=8)
     ax.axvspan(0, HARD, color="#f3d9d9", alpha=0.5)
     ax.axvspan(EASY, 1.0, color="#f3d9d9", alpha=0.5)
@@ -134,7 +134,7 @@ def plot_distractors(per_item: dict[str, tuple[dict[str, int], set]], title: str
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), layout="constrained", squeeze=False)
     for ax in axes.flat[n:]:
         ax.axis("off")
-    for ax, (item, (counts, key)) in zip(axes.flat, per_item.items()):
+    for ax, (item, (counts, key)) in zip(axes.flat, per_item.items(), strict=False):
         labels = [f"{o}★" if o in key else o for o in counts]
         ax.bar(labels, list(counts.values()), color=["#6a994e" if o in key else "#e07a1f" for o in counts])
         ax.set_title(item, fontsize=9)
