@@ -250,3 +250,12 @@ def test_demo_cohort_runs_end_to_end(tmp_path, capsys):
     outputs = [o for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code" for o in c.outputs]
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 4
     assert any("| q01 |" in o.get("data", {}).get("text/markdown", "") for o in outputs)
+
+
+def test_bad_command_lines_get_a_clear_message(tmp_path, capsys):
+    assert cli.main(["run", "ex99"]) == 2
+    assert "Мындай көнүгүү жок: ex99" in capsys.readouterr().err
+    assert cli.main(["--lang", "en", "run", "ex01", "--from", str(tmp_path / "nope")]) == 2
+    assert "Submissions not found" in capsys.readouterr().err
+    assert cli.main(["run", "ex01", "--course", str(tmp_path)]) == 2
+    assert "nbgrader курсу эмес" in capsys.readouterr().err

@@ -55,7 +55,18 @@ def main(argv=None) -> int:
     known, _ = pre.parse_known_args(argv)
     lang = known.lang or ("en" if paths.language() == "en" else "ky")
     args = parser(lang).parse_args(argv)
+    from ..content import loader
     from .runner import run
+
+    def fail(key, **fmt) -> int:
+        print(t(key, lang, "instructor", **fmt), file=sys.stderr)
+        return 2
+    if args.exercise not in loader.exercise_ids():
+        return fail("error_exercise", exercise=args.exercise, known=", ".join(loader.exercise_ids()))
+    if args.command == "run" and args.source is not None and not args.source.exists():
+        return fail("error_no_source", path=args.source)
+    if args.command == "run" and not (args.course / "solutions" / args.exercise).is_dir():
+        return fail("error_no_course", path=args.course, exercise=args.exercise)
     if args.command == "demo":
         from ..delivery.course import env_bin_on_path
         from .cohort import make_cohort
