@@ -35,3 +35,11 @@ def fixture_course(monkeypatch):
 def _env_bin_on_path(monkeypatch):
     # nbgrader calls `alembic` by name; kernels must import this checkout's ctip
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+
+
+@pytest.fixture
+def module(fixture_course, tmp_path, monkeypatch):
+    """A fixture-module session in a scratch folder, displaying nothing (call it to open one)."""
+    from ctip.engine import session as sess
+    monkeypatch.setattr(sess, "display", lambda *a, **k: None)
+    return lambda: sess.ModuleSession("m90", tmp_path)

@@ -107,9 +107,8 @@ def test_same_choices_same_score_for_every_variant(sim, tmp_path, monkeypatch, t
     assert "Кейстин жыйынтыгы: 6 / 10" in view.debrief.value
 
 
-def test_trainee_walks_a_practice_case(fixture_course, tmp_path, monkeypatch):
-    monkeypatch.setattr(sess, "display", lambda *a, **k: None)
-    s = sess.ModuleSession("m90", tmp_path)
+def test_trainee_walks_a_practice_case(module, tmp_path):
+    s = module()
     s.simulation("sim90")
     view = s.sims["sim90"]
     click(view, "c1a")
@@ -126,7 +125,7 @@ def test_trainee_walks_a_practice_case(fixture_course, tmp_path, monkeypatch):
     assert view.chart.value[:4] == b"\x89PNG"
     saved = json.loads(answers_path("m90", tmp_path).read_text(encoding="utf-8"))["answers"]["sim:sim90"]
     assert saved["value"]["path"] == ["c1a", "c2a", "c3b", "c4a", "c5a", "c6a"]
-    again = sess.ModuleSession("m90", tmp_path)          # reopened: same path, same variant
+    again = module()                                     # reopened: same path, same variant
     again.simulation("sim90")
     assert again.sims["sim90"].path == saved["value"]["path"]
     assert again.sims["sim90"].variant == view.variant
@@ -147,9 +146,8 @@ def test_graded_case_records_the_path_without_feedback(fixture_course, tmp_path,
     assert saved["value"]["path"] == MODEL
 
 
-def test_checklist_feedback_says_indicators_are_not_proof(fixture_course, tmp_path, monkeypatch):
-    monkeypatch.setattr(sess, "display", lambda *a, **k: None)
-    s = sess.ModuleSession("m90", tmp_path)
+def test_checklist_feedback_says_indicators_are_not_proof(module):
+    s = module()
     s.quiz("m90.k1")
     v = s.views["m90.k1"]
     v.inputs.checks["i-docs"].value = True

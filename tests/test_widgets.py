@@ -7,12 +7,6 @@ from ctip.engine import session as sess
 from ctip.engine.store import answers_path
 
 
-@pytest.fixture
-def module(fixture_course, tmp_path, monkeypatch):
-    monkeypatch.setattr(sess, "display", lambda *a, **k: None)
-    return lambda: sess.ModuleSession("m90", tmp_path)
-
-
 def stored(tmp_path, name="m90"):
     return json.loads(answers_path(name, tmp_path).read_text(encoding="utf-8"))["answers"]
 
