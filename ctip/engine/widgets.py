@@ -18,7 +18,9 @@ FULL = W.Layout(width="100%")
 STYLE = """<style>
 .ctip-q .widget-radio-box label, .ctip-q .widget-checkbox label, .ctip-q .widget-label-basic span
   {white-space: normal !important; height: auto !important; line-height: 1.45; overflow: visible !important}
-.ctip-q .widget-radio-box label {margin-bottom: 6px}
+.ctip-q .widget-radio-box label {margin-bottom: 6px; display: flex !important; align-items: flex-start;
+  gap: 6px}
+.ctip-q .widget-radio-box input {flex: none; order: -1; margin: 4px 0 0 0}
 .ctip-q .widget-radio-box {width: 100%}
 .ctip-q select {max-width: 100%}
 .ctip-q {border-left: 4px solid #1f6f8b; padding: 8px 12px; margin: 6px 0; background: #f7fafc}
