@@ -198,10 +198,15 @@ def all_problems(lang: str | None = None) -> list[str]:
         out += indicator_problems(lang)
     for cid in loader.simulation_ids(lang):
         out += simulation_problems(cid, lang)
-    return out + copied_runs(lang)
+    from . import cues
+    return out + cues.problems(lang) + copied_runs(lang)
 
 
 def main() -> int:
+    from . import cues
+    print("surface cues in the keys (limits: longest <= 35%, len 0.85-1.15, pos4 <= 40%, leading <= 33%, "
+          "no grouped sort rows)")
+    print(cues.report())
     probs = all_problems()
     for p in probs:
         print(p)
