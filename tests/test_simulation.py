@@ -154,8 +154,9 @@ def test_checklist_feedback_says_indicators_are_not_proof(module):
     v.inputs.checks["i-happy"].value = True
     v.check_btn.click()
     fb = v.feedback.value
-    assert "Белгиленбей калган туура жооп: Б) Эркин чыга албайт" in fb
-    assert "Ашыкча белгиленген: Г) Айлыгын өзү алат" in fb
+    L = v.inputs.letters
+    assert f"Белгиленбей калган туура жооп: {L['i-locked']}) Эркин чыга албайт" in fb
+    assert f"Ашыкча белгиленген: {L['i-happy']}) Айлыгын өзү алат" in fb
     assert "далили эмес" in fb and "Сиздин кийинки кадамыңыз:</b> Билдирүүнү текшерүү." in fb
 
 

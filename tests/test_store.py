@@ -18,9 +18,30 @@ def test_answers_persist_across_instances(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["ex01.answers.json"]   # no temp files left
 
 
-def test_missing_file_is_an_empty_store(tmp_path):
+def test_missing_file_is_an_empty_store_with_a_new_seed_kept_at_once(tmp_path):
     s = AnswerStore("m01", tmp_path)
-    assert s.answers == {} and s.message is None and not s.path.exists()
+    assert s.answers == {} and s.message is None
+    data = json.loads(s.path.read_text(encoding="utf-8"))
+    assert data["answers"] == {} and data["seed"] == s.seed
+    assert AnswerStore("m01", tmp_path).seed == s.seed           # reopened: same seed, same order
+    other = AnswerStore("m01", tmp_path / "other")               # another trainee's folder
+    assert other.seed != s.seed
+
+
+def test_seed_is_kept_when_answers_are_saved_and_an_explicit_seed_wins(tmp_path):
+    s = AnswerStore("m01", tmp_path)
+    s.put("q1", "a")
+    assert json.loads(s.path.read_text(encoding="utf-8"))["seed"] == s.seed
+    assert AnswerStore("m01", tmp_path, seed=7).seed == 7
+    assert AnswerStore("m01", tmp_path).seed == s.seed
+
+
+def test_a_file_without_seed_is_not_rewritten_on_open(tmp_path):
+    path = tmp_path / "ex01.answers.json"
+    raw = '{"format": "ctip-answers", "version": 1, "answers": {"q1": {"value": "a"}}}'
+    path.write_text(raw, encoding="utf-8")
+    s = AnswerStore("ex01", tmp_path)
+    assert path.read_text(encoding="utf-8") == raw and s.get("q1") == "a"
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"", b"\xff\xfe\x00", b'{"answers": []}',

@@ -84,7 +84,7 @@ class Figures:
 def is_grouped(rows: list[str], key: dict) -> bool:
     """True when every category's rows stand together (a block per category) in this order."""
     cats = [key[r] for r in rows]
-    runs = 1 + sum(1 for a, b in zip(cats, cats[1:]) if a != b)
+    runs = 1 + sum(1 for a, b in zip(cats, cats[1:], strict=False) if a != b)
     return len(rows) >= 4 and runs == len(set(cats))
 
 

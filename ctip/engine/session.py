@@ -24,11 +24,12 @@ def _note(text: str) -> W.HTML:
 class ModuleSession:
     """Self-check questions of a module, the running score and the results chart."""
 
-    def __init__(self, module_id: str, folder: Path | str | None = None):
+    def __init__(self, module_id: str, folder: Path | str | None = None, seed: int | None = None):
+        """``seed`` fixes the trainee's option order (default: the one kept in the answer file)."""
         self.module = loader.module(module_id)
         self.bank = loader.bank(module_id)
         self.entries = {q.id: q for q in self.bank.questions}
-        self.store = AnswerStore(module_id, folder)
+        self.store = AnswerStore(module_id, folder, seed=seed)
         self.views: dict[str, SelfCheck] = {}
         self.score_bars: list[W.HTML] = []
         self.results_img: W.Image | None = None
@@ -159,10 +160,10 @@ class ModuleSession:
 class ExerciseSession:
     """A graded exercise: widgets save answers to <exercise>.answers.json, no verdicts shown."""
 
-    def __init__(self, exercise_id: str, folder: Path | str | None = None):
+    def __init__(self, exercise_id: str, folder: Path | str | None = None, seed: int | None = None):
         self.exercise = loader.exercise(exercise_id)
         self.items = {it.id: it for it in self.exercise.items}
-        self.store = AnswerStore(exercise_id, folder)
+        self.store = AnswerStore(exercise_id, folder, seed=seed)
         self.views: dict[str, GradedItem] = {}
 
     def header(self) -> None:
@@ -184,14 +185,14 @@ class ExerciseSession:
         display(Image(data=plots.png(plots.draw(name))))
 
 
-def module_session(module_id: str) -> ModuleSession:
-    s = ModuleSession(module_id)
+def module_session(module_id: str, seed: int | None = None) -> ModuleSession:
+    s = ModuleSession(module_id, seed=seed)
     s.header()
     return s
 
 
-def exercise_session(exercise_id: str) -> ExerciseSession:
-    s = ExerciseSession(exercise_id)
+def exercise_session(exercise_id: str, seed: int | None = None) -> ExerciseSession:
+    s = ExerciseSession(exercise_id, seed=seed)
     s.header()
     return s
 

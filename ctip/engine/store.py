@@ -3,9 +3,14 @@
 nbgrader re-executes a submission from scratch, so widget clicks are never seen by it; what is
 graded is this file (it travels with the submission). Layout:
 
-    {"format": "ctip-answers", "version": 1, "notebook": "ex01",
+    {"format": "ctip-answers", "version": 1, "notebook": "ex01", "seed": 1234567,
      "answers": {"q01": {"value": "b", "time": "2026-11-22T10:00:00+00:00", "attempts": 1,
                          "fraction": 1.0}}}
+
+``seed`` is the trainee's own random number, drawn when the notebook is first opened and kept
+with the answers: it fixes the order in which this trainee sees the options of every item
+(see shuffle.py), so the order survives reopening and kernel restarts and differs between
+trainees. Answers are option ids whatever the order.
 
 ``fraction`` is stored for self-check questions only (their keys are public); graded exercises
 store the value alone. Nothing is ever silently thrown away: a corrupt file is moved aside
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,6 +41,11 @@ class StoreError(Exception):
 
 def read_answers(path: Path) -> dict:
     """Parse an answer file strictly; raise StoreError with the reason if it is not one."""
+    return read_file(path).get("answers", {})
+
+
+def read_file(path: Path) -> dict:
+    """The whole answer file ({} when there is none); raise StoreError if it is not one."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -51,21 +62,29 @@ def read_answers(path: Path) -> dict:
     bad = [k for k, v in data["answers"].items() if not isinstance(v, dict) or "value" not in v]
     if bad:
         raise StoreError(f"malformed entries: {bad[:5]}")
-    return data["answers"]
+    return data
+
+
+def valid_seed(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 63
 
 
 class AnswerStore:
     """Answers of one notebook. ``message`` holds a localized warning for the trainee, if any."""
 
-    def __init__(self, notebook: str, folder: Path | str | None = None):
+    def __init__(self, notebook: str, folder: Path | str | None = None, seed: int | None = None):
+        """``seed`` fixes this trainee's option order; by default the one in the file, else a new
+        random one, written at once so that the order stays the same when the page is reopened."""
         self.notebook = notebook
         self.path = answers_path(notebook, folder)
         self.message: str | None = None
         self.writable = True
         self.answers: dict = {}
         self._damaged: Path | None = None
+        data: dict = {}
         try:
-            self.answers = read_answers(self.path)
+            data = read_file(self.path)
+            self.answers = data.get("answers", {})
         except StoreError:
             # keep the damaged file where it is (a grader may read it); it is moved aside
             # only when a new answer is saved, so nothing is ever overwritten
@@ -75,6 +94,13 @@ class AnswerStore:
         except OSError as e:
             self.writable = False
             self.message = t("store_unreadable", file=self.path.name, error=e.strerror or e)
+        stored = data.get("seed")
+        self.seed: int = seed if valid_seed(seed) else stored if valid_seed(stored) else secrets.randbits(62)
+        if self.writable and self._damaged is None and not data and not self.path.exists():
+            try:
+                self._write()
+            except OSError:     # a read-only folder: the order still holds for this session
+                pass
 
     def get(self, qid: str):
         entry = self.answers.get(qid)
@@ -101,7 +127,8 @@ class AnswerStore:
         return now.astimezone().strftime("%H:%M")
 
     def _write(self) -> None:
-        data = {"format": FORMAT, "version": 1, "notebook": self.notebook, "answers": self.answers}
+        data = {"format": FORMAT, "version": 1, "notebook": self.notebook, "seed": self.seed,
+                "answers": self.answers}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:

@@ -10,6 +10,7 @@ import ipywidgets as W
 from ..content.sources import labels as src_labels
 from ..i18n import t
 from .scoring import InvalidAnswer, Result, score
+from .shuffle import display_order
 from .store import AnswerStore, StoreError
 
 LETTERS = "АБВГДЕЖЗИЙКЛМНОП"
@@ -48,12 +49,16 @@ def letter(i: int) -> str:
 
 
 class Inputs:
-    """The input widgets of one question kind, with get/set/reset of the response."""
+    """The input widgets of one question kind, with get/set/reset of the response.
 
-    def __init__(self, item):
+    ``order`` is the trainee's display order of the option ids (shuffle.display_order); letters
+    follow it, so feedback names options by the letters this trainee saw."""
+
+    def __init__(self, item, order: list[str] | None = None):
         self.item = item
         self.kind = "multi" if item.kind == "checklist" else item.kind
-        opts = list(getattr(item, "options", []))
+        by_id = {o.id: o for o in getattr(item, "options", [])}
+        opts = [by_id[o] for o in order] if order and sorted(order) == sorted(by_id) else list(by_id.values())
         self.letters = {o.id: letter(i) for i, o in enumerate(opts)}
         self.texts = {o.id: o.text for o in opts}
         if self.kind == "single":
@@ -158,11 +163,13 @@ class Inputs:
         if self.kind == "single":
             return f"{self.letters[value]}) {esc(self.texts[value])}"
         if self.kind == "multi":
-            return "; ".join(f"{self.letters[o]}) {esc(self.texts[o])}" for o in value) or "—"
+            return "; ".join(f"{self.letters[o]}) {esc(self.texts[o])}"
+                             for o in sorted(value, key=self.letters.get)) or "—"
         if self.kind == "order":
             return " → ".join(self.letters[o] for o in value)
         cats = {c.id: c.text for c in self.item.categories}
-        return "; ".join(f"{self.letters[o]} → {esc(cats[c])}" for o, c in value.items())
+        return "; ".join(f"{self.letters[o]} → {esc(cats[value[o]])}"
+                         for o in sorted(value, key=self.letters.get))
 
 
 def feedback_html(inputs: Inputs, key, result: Result, explain: str | None, src) -> str:
@@ -201,7 +208,7 @@ class SelfCheck:
     def __init__(self, item, store: AnswerStore, qid: str, on_scored: Callable | None = None,
                  number: str | None = None):
         self.item, self.store, self.qid, self.on_scored = item, store, qid, on_scored
-        self.inputs = Inputs(item)
+        self.inputs = Inputs(item, display_order(item, store.seed, qid))
         self.feedback = W.HTML(layout=FULL)
         self.check_btn = W.Button(description=t("check"), button_style="primary",
                                   layout=W.Layout(width="auto"))
@@ -257,7 +264,7 @@ class GradedItem:
     def __init__(self, item, store: AnswerStore):
         # the prompt stands in the markdown cell above, so it also shows in feedback HTML
         self.item, self.store = item, store
-        self.inputs = Inputs(item)
+        self.inputs = Inputs(item, display_order(item, store.seed, item.id))
         self.status = W.HTML(layout=FULL)
         prompt = W.HTML(f"<i>{esc(t(self.inputs.hint()))}</i>", layout=FULL)
         self.widget = W.VBox([prompt, self.inputs.box, self.status], layout=FULL)
