@@ -13,7 +13,7 @@ from pathlib import Path
 from .. import paths
 from ..content import loader
 from ..content.models import InstructorBlock
-from ..content.sources import labels
+from ..content.sources import maintainer_labels as labels   # instructor view: keep line ranges
 from . import notebooks
 from .course import release_notebook
 
