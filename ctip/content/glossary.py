@@ -368,19 +368,31 @@ def problems(lang: str | None = None, lang_dir: Path | None = None, solutions: P
 
 # --- the trainees' glossary page ---------------------------------------------------------------
 
+ALPHABET = "абвгдеёжзийклмнңоөпрстуүфхцчшщъыьэюя"
+
+
+def sort_key(word: str) -> list[int]:
+    """Kyrgyz alphabetical order (ң after н, ө after о, ү after у), quotes ignored."""
+    return [ALPHABET.find(ch) if ch in ALPHABET else 100 + ord(ch)
+            for ch in word.lower().strip("«»\" ")]
+
+
 def page(gl: dict, strings: dict[str, str]) -> list[str]:
-    """Markdown sections of the glossary page: terms, then abbreviations (labels from ui.yaml)."""
-    terms = sorted(gl.get("terms", []), key=lambda t: t["term"].lower())
+    """Markdown sections of the glossary page: terms, then abbreviations (labels from course.yaml)."""
     rows = []
-    for t in terms:
+    for t in sorted(gl.get("terms", []), key=lambda t: sort_key(t["term"])):
         also = f" ({', '.join(t['also'])})" if t.get("also") else ""
         where = f" *{strings['glossary_source']}: {sources.label(t['src'])}*" if t.get("src") else ""
         note = f" {t['note']}" if t.get("note") else ""
         rows.append(f"- **{t['term']}**{also} — {t['definition']}{note}{where}")
     abbrs = []
-    for a in sorted(gl.get("abbreviations", []), key=lambda a: a["abbr"]):
-        full = a.get("expansion") or strings["glossary_no_expansion"]
-        manual = "" if a.get("spelled_out_in_manual") else f" *({strings['glossary_not_in_manual']})*"
-        abbrs.append(f"| {a['abbr']} | {full}{manual} |")
+    for a in sorted(gl.get("abbreviations", []), key=lambda a: sort_key(a["abbr"])):
+        if not a.get("expansion"):
+            full = strings["glossary_no_expansion"]
+        elif a.get("spelled_out_in_manual"):
+            full = a["expansion"]
+        else:
+            full = f"{a['expansion']} *({strings['glossary_not_in_manual']})*"
+        abbrs.append(f"| {a['abbr']} | {full} |")
     return [f"## {strings['glossary_terms']}\n\n" + "\n".join(rows),
             f"## {strings['glossary_abbreviations']}\n\n| | |\n|---|---|\n" + "\n".join(abbrs)]

@@ -140,6 +140,17 @@ def start_notebook():
     return c.notebook()
 
 
+def glossary_notebook():
+    """The trainees' glossary page (modules/sozduk.ipynb), built from data/<lang>/glossary.yaml."""
+    from ..content import glossary
+    k = loader.course()
+    c = _Cells("sozduk")
+    c.md(f"# {k['glossary_title']}\n\n{k['glossary_intro']}")
+    for section in glossary.page(glossary.load() or {}, k):
+        c.md(section)
+    return c.notebook()
+
+
 def _key_comment(item, key) -> list[str]:
     """Readable form of a key for instructors reading the solution notebook."""
     opts = {o.id: o.text for o in getattr(item, "options", [])}
