@@ -287,7 +287,7 @@ def variant_problems(gl: dict, items: list[Text]) -> list[str]:
                     if any(u.search(where) for u in unless):
                         continue
                     out.append(f"{_where(t, m.start(), m.group(0))}: «{m.group(0)}» is a rejected variant; "
-                               f"use «{term['term']}» (glossary: {term['id']})")
+                               f"use «{rule.get('use', term['term'])}» (glossary: {term['id']})")
     return out
 
 
