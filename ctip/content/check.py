@@ -198,8 +198,8 @@ def all_problems(lang: str | None = None) -> list[str]:
         out += indicator_problems(lang)
     for cid in loader.simulation_ids(lang):
         out += simulation_problems(cid, lang)
-    from . import cues
-    return out + cues.problems(lang) + copied_runs(lang)
+    from . import cues, glossary
+    return out + cues.problems(lang) + copied_runs(lang) + glossary.problems(lang)
 
 
 def main() -> int:

@@ -11,7 +11,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from ..content import loader
 from ..content.models import (CaseBlock, FigureBlock, InstructorBlock, QuizBlock, ResultsBlock,
                               SimItem, SimulationBlock, Text, TextBlock)
-from ..content.sources import labels
+from ..content.sources import labels, maintainer_labels
 from ..i18n import t
 
 KERNEL = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
@@ -140,6 +140,17 @@ def start_notebook():
     return c.notebook()
 
 
+def glossary_notebook():
+    """The trainees' glossary page (modules/sozduk.ipynb), built from data/<lang>/glossary.yaml."""
+    from ..content import glossary
+    k = loader.course()
+    c = _Cells("sozduk")
+    c.md(f"# {k['glossary_title']}\n\n{k['glossary_intro']}")
+    for section in glossary.page(glossary.load() or {}, k):
+        c.md(section)
+    return c.notebook()
+
+
 def _key_comment(item, key) -> list[str]:
     """Readable form of a key for instructors reading the solution notebook."""
     opts = {o.id: o.text for o in getattr(item, "options", [])}
@@ -189,7 +200,7 @@ def source_notebook(eid: str, solutions=None):
             rubric = [line for r in key.rubric for line in comment(f" [{r.points:g}] {r.text}")]
             model = comment(f"{k['model_answer_head']}: {key.model_answer}") if key.model_answer else []
             c.code("\n".join([k["rubric_comment"], "### BEGIN HIDDEN TESTS", f"# {k['rubric_head']}:",
-                              *rubric, *model, f"# {t('source')}: {labels(key.src)}", "### END HIDDEN TESTS"]),
+                              *rubric, *model, f"# {t('source')}: {maintainer_labels(key.src)}", "### END HIDDEN TESTS"]),
                    nbgrader={"grade": True, "solution": False, "locked": True, "points": 0,
                              "grade_id": f"{it.id}_rubric"})
             continue
@@ -198,7 +209,7 @@ def source_notebook(eid: str, solutions=None):
         if isinstance(it, SimItem):
             scoring = repr(loader.scoring(it.case).model_dump(mode="json"))   # a Python literal
             c.code("\n".join([k["test_comment"], "### BEGIN HIDDEN TESTS",
-                              "from ctip.grading import grade_simulation", f"# {t('source')}: {labels(key.src)}",
+                              "from ctip.grading import grade_simulation", f"# {t('source')}: {maintainer_labels(key.src)}",
                               f"SCORING = {scoring}",
                               f'grade_simulation("{eid}", "{it.id}", SCORING, points={float(it.points)!r})',
                               "### END HIDDEN TESTS"]),
@@ -206,7 +217,7 @@ def source_notebook(eid: str, solutions=None):
                              "grade_id": f"{it.id}_test"})
             continue
         c.code("\n".join([k["test_comment"], "### BEGIN HIDDEN TESTS", "from ctip.grading import grade_item",
-                          *_key_comment(it, key.key), f"# {t('source')}: {labels(key.src)}",
+                          *_key_comment(it, key.key), f"# {t('source')}: {maintainer_labels(key.src)}",
                           f'grade_item("{eid}", "{it.id}", key={key.key!r}, points={float(it.points)!r})',
                           "### END HIDDEN TESTS"]),
                nbgrader={"grade": True, "solution": False, "locked": True, "points": it.points,
