@@ -10,6 +10,8 @@ file order of the options (the order trainees see is shuffled per trainee on top
 * ``leading``   share of multi-select and checklist items whose key is the leading block
                 of the options (a, b, c …)                                                (max 1/3)
 * ``grouped``   sort items whose rows are grouped by category in file order               (none)
+* ``ordinal``   graded ordering items whose step ids spell the key (s1, s2, s3 …)         (none:
+                the ids ship with the trainee's copy, the key must not)
 
     python -m ctip.content.cues      # prints the table; the content checker fails above the limits
 """
@@ -36,6 +38,7 @@ class Figures:
     leading: int = 0
     sorts: int = 0
     grouped: list[str] = field(default_factory=list)
+    ordinal: list[str] = field(default_factory=list)
 
     # -- the figures ----------------------------------------------------------------------
     @property
@@ -72,6 +75,8 @@ class Figures:
             out.append(f"{self.name}: multi-select key is the leading block in {self.leading}/{self.multis} "
                        f"items ({self.leading_share:.0%} > 33%)")
         out += [f"{self.name}/{i}: sort rows are grouped by category in file order" for i in self.grouped]
+        out += [f"{self.name}/{i}: step ids give away the order of the key (name steps by content)"
+                for i in self.ordinal]
         return out
 
     def row(self) -> str:
@@ -121,6 +126,15 @@ def bank_figures(mid: str, lang: str | None = None) -> Figures:
     return fig
 
 
+def spells_key(ids: list[str], key: list[str]) -> bool:
+    """True when sorting the ids (naturally: s2 before s10) gives the key order."""
+    import re
+
+    def natural(s):
+        return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
+    return len(ids) >= 3 and sorted(ids, key=natural) == list(key)
+
+
 def exercise_figures(eid: str, lang: str | None = None, solutions=None) -> Figures:
     fig = Figures(eid)
     keys = loader.keys(eid, solutions)
@@ -128,6 +142,8 @@ def exercise_figures(eid: str, lang: str | None = None, solutions=None) -> Figur
         k = keys.items.get(it.id)
         if k is not None and it.kind not in ("text", "simulation"):
             add(fig, it, k.key, it.id)
+            if it.kind == "order" and isinstance(k.key, list) and spells_key(it.option_ids, k.key):
+                fig.ordinal.append(it.id)
     return fig
 
 
