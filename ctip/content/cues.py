@@ -12,6 +12,8 @@ file order of the options (the order trainees see is shuffled per trainee on top
 * ``grouped``   sort items whose rows are grouped by category in file order               (none)
 * ``ordinal``   graded ordering items whose step ids spell the key (s1, s2, s3 …)         (none:
                 the ids ship with the trainee's copy, the key must not)
+* ``ids``       graded single, multi and sort items whose option ids do not follow the file
+                order (a, b, c … / x1, x2 …), so that an id tells no more than a position  (none)
 
     python -m ctip.content.cues      # prints the table; the content checker fails above the limits
 """
@@ -39,6 +41,7 @@ class Figures:
     sorts: int = 0
     grouped: list[str] = field(default_factory=list)
     ordinal: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
 
     # -- the figures ----------------------------------------------------------------------
     @property
@@ -77,6 +80,8 @@ class Figures:
         out += [f"{self.name}/{i}: sort rows are grouped by category in file order" for i in self.grouped]
         out += [f"{self.name}/{i}: step ids give away the order of the key (name steps by content)"
                 for i in self.ordinal]
+        out += [f"{self.name}/{i}: option ids must follow the file order (a, b, c … or x1, x2 …)"
+                for i in self.ids]
         return out
 
     def row(self) -> str:
@@ -135,6 +140,11 @@ def spells_key(ids: list[str], key: list[str]) -> bool:
     return len(ids) >= 3 and sorted(ids, key=natural) == list(key)
 
 
+def file_order_ids(item) -> list[str]:
+    n = len(item.option_ids)
+    return [f"x{i + 1}" for i in range(n)] if item.kind == "sort" else [chr(ord("a") + i) for i in range(n)]
+
+
 def exercise_figures(eid: str, lang: str | None = None, solutions=None) -> Figures:
     fig = Figures(eid)
     keys = loader.keys(eid, solutions)
@@ -144,6 +154,8 @@ def exercise_figures(eid: str, lang: str | None = None, solutions=None) -> Figur
             add(fig, it, k.key, it.id)
             if it.kind == "order" and isinstance(k.key, list) and spells_key(it.option_ids, k.key):
                 fig.ordinal.append(it.id)
+            if it.kind in ("single", "multi", "sort") and it.option_ids != file_order_ids(it):
+                fig.ids.append(it.id)
     return fig
 
 
