@@ -5,6 +5,8 @@ file order of the options (the order trainees see is shuffled per trainee on top
 
 * ``longest``   share of single-choice items whose key is (one of) the longest options   (max 35 %)
 * ``len_ratio`` mean key length / mean distractor length over single-choice items        (0.85-1.15)
+* ``rank``      largest share of single-choice items (3+ options) whose key holds one length
+                rank among the options (longest, second longest, …)                      (max 40 %)
 * ``position``  largest share of 4-option single-choice items whose key stands at one file
                 position (a, b, c or d)                                                   (max 40 %)
 * ``leading``   share of multi-select and checklist items whose key is the leading block
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from . import loader
 from .loader import iter_parts
 
-LIMITS = {"longest": 0.35, "len_ratio": (0.85, 1.15), "position": 0.40, "leading": 1 / 3}
+LIMITS = {"longest": 0.35, "len_ratio": (0.85, 1.15), "rank": 0.40, "position": 0.40, "leading": 1 / 3}
 
 
 @dataclass
@@ -34,6 +36,8 @@ class Figures:
     longest: int = 0
     key_len: list[int] = field(default_factory=list)
     other_len: list[int] = field(default_factory=list)
+    ranked: int = 0
+    ranks: list[int] = field(default_factory=lambda: [0] * 8)
     four: int = 0
     four_pos: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
     multis: int = 0
@@ -55,6 +59,10 @@ class Figures:
         return (sum(self.key_len) / len(self.key_len)) / (sum(self.other_len) / len(self.other_len))
 
     @property
+    def rank_share(self) -> float:
+        return max(self.ranks) / self.ranked if self.ranked else 0.0
+
+    @property
     def position_share(self) -> float:
         return max(self.four_pos) / self.four if self.four else 0.0
 
@@ -70,6 +78,10 @@ class Figures:
         lo, hi = LIMITS["len_ratio"]
         if self.singles and not lo - 1e-9 <= self.len_ratio <= hi + 1e-9:
             out.append(f"{self.name}: mean key length is {self.len_ratio:.2f}x the distractors' (0.85-1.15)")
+        if self.rank_share > LIMITS["rank"] + 1e-9:
+            r = self.ranks.index(max(self.ranks))
+            out.append(f"{self.name}: key is the length rank {r + 1} option (1 = longest) in "
+                       f"{max(self.ranks)}/{self.ranked} single-choice items ({self.rank_share:.0%} > 40%)")
         if self.position_share > LIMITS["position"] + 1e-9:
             pos = "abcd"[self.four_pos.index(max(self.four_pos))]
             out.append(f"{self.name}: key at file position {pos} in {max(self.four_pos)}/{self.four} "
@@ -86,7 +98,7 @@ class Figures:
 
     def row(self) -> str:
         return (f"{self.name:<6} single {self.singles:>3}  longest {self.longest_share:>4.0%}  "
-                f"len {self.len_ratio:>4.2f}  pos4 {self.position_share:>4.0%} (n={self.four:>2})  "
+                f"len {self.len_ratio:>4.2f}  rank {self.rank_share:>4.0%}  pos4 {self.position_share:>4.0%} (n={self.four:>2})  "
                 f"multi {self.multis:>3}  leading {self.leading_share:>4.0%}  sort {self.sorts:>2} "
                 f"grouped {len(self.grouped)}")
 
@@ -110,6 +122,9 @@ def add(fig: Figures, item, key, label: str | None = None) -> None:
             fig.longest += 1
         fig.key_len.append(texts[key])
         fig.other_len += [n for o, n in texts.items() if o != key]
+        if len(ids) >= 3:
+            fig.ranked += 1
+            fig.ranks[min(sum(1 for o, n in texts.items() if n > texts[key]), 7)] += 1
         if len(ids) == 4:
             fig.four += 1
             fig.four_pos[ids.index(key)] += 1
