@@ -83,7 +83,7 @@ def _valid_log(entry) -> bool:
 
 
 def _key(log: dict) -> tuple:
-    return log["item"], _parse_time(log["time"]), log.get("source", "review")
+    return log["item"], log["time"], log.get("source", "review")
 
 
 class StateError(Exception):
@@ -190,9 +190,13 @@ class ReviewState:
                "fraction": round(float(fraction), 4), "rating": int(rating(fraction)), "source": "review"}
         if duration_ms is not None:
             log["duration_ms"] = int(duration_ms)
+        latest = self.logs and _parse_time(self.logs[-1]["time"]) <= when
         self.logs.append(log)
-        self.logs.sort(key=lambda entry: (_parse_time(entry["time"]), entry["item"]))
-        self._cards = None
+        if latest and self._cards is not None:      # the usual case: update one card
+            self._cards[item_id] = self._review(self._cards.get(item_id), log)
+        else:
+            self.logs.sort(key=lambda entry: (_parse_time(entry["time"]), entry["item"]))
+            self._cards = None
         self.save()
         return log
 
@@ -206,15 +210,18 @@ class ReviewState:
         if self._cards is None:
             cards: dict[str, Card] = {}
             for log in self.logs:
-                sid = log["item"]
-                card = cards.get(sid) or Card(card_id=card_id(sid), due=_parse_time(log["time"]))
-                when = _parse_time(log["time"])
-                if card.last_review is not None and when < card.last_review:
-                    when = card.last_review        # never let a clock step back break the replay
-                cards[sid], _ = SCHEDULER.review_card(card, Rating(int(log.get("rating") or rating(log["fraction"]))),
-                                                      review_datetime=when)
+                cards[log["item"]] = self._review(cards.get(log["item"]), log)
             self._cards = cards
         return self._cards
+
+    @staticmethod
+    def _review(card: Card | None, log: dict) -> Card:
+        when = _parse_time(log["time"])
+        card = card or Card(card_id=card_id(log["item"]), due=when)
+        if card.last_review is not None and when < card.last_review:
+            when = card.last_review        # never let a clock step back break the replay
+        card, _ = SCHEDULER.review_card(card, rating(log["fraction"]), review_datetime=when)
+        return card
 
     def retrievability(self, item_id: str, when: datetime | None = None) -> float | None:
         card = self.cards.get(item_id)
@@ -233,14 +240,25 @@ class ReviewState:
         return sorted({log["item"].split(".", 1)[0] for log in self.logs})
 
     # -- file -----------------------------------------------------------------------------
+    _written: tuple | None = None       # (mtime, size) of the file as this object last wrote it
+
+    def _signature(self) -> tuple | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size, st.st_ino
+
     def save(self) -> None:
         if not self.writable:
             raise StateError(self.message or "review state is not writable")
         # merge with what another open notebook may have written meanwhile
-        try:
-            ondisk = read_state(self.path)
-        except (StateError, OSError):
-            ondisk = []
+        ondisk = []
+        if self._signature() != self._written:
+            try:
+                ondisk = read_state(self.path)
+            except (StateError, OSError):
+                pass
         known = {_key(log) for log in self.logs}
         extra = [log for log in ondisk if _key(log) not in known]
         if extra:
@@ -253,10 +271,11 @@ class ReviewState:
         fd, tmp = tempfile.mkstemp(prefix=f".{FILENAME}.", dir=self.folder)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, ensure_ascii=False, indent=1)
+                fh.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
+            self._written = self._signature()
         except BaseException:
             try:
                 os.unlink(tmp)
