@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 
 import pytest
 from fsrs import Rating
@@ -110,9 +111,9 @@ def test_sixty_days_of_reviews(tmp_path, monkeypatch):
     assert len(s.logs) == answered + 15
     assert set(s.cards) == started
     # intervals grow after right answers
-    gaps = [b - a for a, b in zip(*(lambda ts: (ts, ts[1:]))(
-        [datetime.fromisoformat(log["time"]) for log in s.logs_of(always_right)]))]
-    assert len(gaps) >= 3 and all(b > a for a, b in zip(gaps, gaps[1:]))
+    times = [datetime.fromisoformat(log["time"]) for log in s.logs_of(always_right)]
+    gaps = [b - a for a, b in pairwise(times)]
+    assert len(gaps) >= 3 and all(b > a for a, b in pairwise(gaps))
     # ... and shrink after a lapse: the item comes back within days, not weeks
     logs = s.logs_of(lapsing)
     k = next(i for i, log in enumerate(logs) if log["fraction"] == 0)

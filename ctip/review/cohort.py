@@ -20,6 +20,7 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -107,7 +108,7 @@ def recall_reviews(logs: Iterable[dict]) -> list[tuple[str, float, float]]:
     out = []
     for item, seq in by_item.items():
         seq.sort()
-        for (t0, _), (t1, frac) in zip(seq, seq[1:]):
+        for (t0, _), (t1, frac) in pairwise(seq):
             if t1 - t0 >= MIN_GAP:
                 out.append((item, frac, (t1 - t0) / timedelta(days=1)))
     return out
