@@ -328,6 +328,21 @@ def test_cohort_retention_from_handed_in_logs(tmp_path):
     assert (tmp_path / "broken.answers.json").read_text() == "{"
 
 
+def test_history_goes_into_an_exercise_answer_file(tmp_path):
+    modules, ex = tmp_path / "modules", tmp_path / "exercises" / "ex01"
+    modules.mkdir()
+    ex.mkdir(parents=True)
+    assert not cohort.attach_for_exercise("ex01", ex)              # nothing studied yet
+    assert not (ex / "ex01.answers.json").exists()
+    seed_modules(modules, n=2)
+    assert cohort.attach_for_exercise("ex01", ex)
+    assert read_answers(ex / "ex01.answers.json") == {}
+    assert len(cohort.handed_in_logs(ex / "ex01.answers.json")) == 6
+    (ex / "ex01.answers.json").write_text("{broken")
+    assert not cohort.attach_for_exercise("ex01", ex)
+    assert (ex / "ex01.answers.json").read_text() == "{broken"
+
+
 @pytest.mark.slow
 def test_review_page_is_generated():
     from ctip.delivery import notebooks

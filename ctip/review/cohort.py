@@ -64,6 +64,26 @@ def attach(answer_file: Path | str, state: ReviewState) -> None:
         raise
 
 
+def attach_for_exercise(exercise: str, exercise_folder: Path | str | None = None,
+                        modules_folder: Path | str | None = None) -> bool:
+    """Put the trainee's review history into ``<exercise>.answers.json`` (the course layout has
+    ``modules/`` two levels above ``exercises/exNN/``). Call it when the exercise notebook
+    opens, before any answer is saved, so no other writer is active. False if there is no
+    history to hand in or the answer file is damaged (it is then left as it is)."""
+    folder = Path(exercise_folder or os.getcwd())
+    modules = Path(modules_folder) if modules_folder else folder.parent.parent / "modules"
+    if not modules.is_dir():
+        return False
+    state = ReviewState(modules)
+    if not state.logs:
+        return False
+    try:
+        attach(folder / f"{exercise}.answers.json", state)
+    except (StoreError, OSError):
+        return False
+    return True
+
+
 def handed_in_logs(source: Path | str | bytes | dict) -> list[dict]:
     """The valid review logs in one trainee's answer file ([] if none or unreadable).
     Never raises on a trainee's file: a bad field only means no logs."""
@@ -146,5 +166,5 @@ def cohort_from_folder(folder: Path | str, exercise: str, lang: str | None = Non
     return cohort_retention(files, lang)
 
 
-__all__ = ["payload", "attach", "handed_in_logs", "cohort_retention", "cohort_from_folder",
+__all__ = ["payload", "attach", "attach_for_exercise", "handed_in_logs", "cohort_retention", "cohort_from_folder",
            "recall_reviews", "TopicRetention", "StoreError"]
