@@ -164,6 +164,13 @@ def test_state_survives_restart_and_damage(tmp_path):
     (tmp_path / FILENAME).write_text("[]", encoding="utf-8")          # damaged again: a second backup
     ReviewState(tmp_path, clock=clock)
     assert len(list(tmp_path.glob(f"{FILENAME}.corrupt-*"))) == 2
+    # damaged while a page is open: the next save keeps it aside too
+    s = ReviewState(tmp_path, clock=clock)
+    (tmp_path / FILENAME).write_text("garbage", encoding="utf-8")
+    s.record(ids_of("m03")[0], 1.0)
+    kept = [p.read_text() for p in tmp_path.glob(f"{FILENAME}.corrupt-*")]
+    assert len(kept) == 3 and "garbage" in kept
+    assert len(ReviewState(tmp_path, clock=clock).logs) == len(s.logs)
 
 
 def test_two_open_pages_keep_each_others_reviews(tmp_path):

@@ -124,14 +124,8 @@ class ReviewState:
         try:
             self.logs = list(read_state(self.path))
         except StateError:
-            stamp = self.now().strftime("%Y%m%d-%H%M%S")
-            backup = self.path.with_name(f"{FILENAME}.corrupt-{stamp}")
-            n = 1
-            while backup.exists():
-                backup = self.path.with_name(f"{FILENAME}.corrupt-{stamp}-{n}")
-                n += 1
             try:
-                os.replace(self.path, backup)
+                backup = self._move_aside()
                 self.message = t("review_state_corrupt", lang=lang, file=FILENAME, backup=backup.name)
             except OSError as e:
                 self.writable = False
@@ -242,6 +236,16 @@ class ReviewState:
     # -- file -----------------------------------------------------------------------------
     _written: tuple | None = None       # (mtime, size) of the file as this object last wrote it
 
+    def _move_aside(self) -> Path:
+        stamp = self.now().strftime("%Y%m%d-%H%M%S")
+        backup = self.path.with_name(f"{FILENAME}.corrupt-{stamp}")
+        n = 1
+        while backup.exists():
+            backup = self.path.with_name(f"{FILENAME}.corrupt-{stamp}-{n}")
+            n += 1
+        os.replace(self.path, backup)
+        return backup
+
     def _signature(self) -> tuple | None:
         try:
             st = self.path.stat()
@@ -257,7 +261,9 @@ class ReviewState:
         if self._signature() != self._written:
             try:
                 ondisk = read_state(self.path)
-            except (StateError, OSError):
+            except StateError:
+                self._move_aside()      # damaged meanwhile: keep it, never overwrite it
+            except OSError:
                 pass
         known = {_key(log) for log in self.logs}
         extra = [log for log in ondisk if _key(log) not in known]
