@@ -38,7 +38,8 @@ def generate(exercises: bool = True) -> dict[Path, str]:
     """Every generated file and its text, built from data/ alone."""
     files: dict[Path, str] = {paths.MODULES / notebooks.START: notebooks.dumps(notebooks.start_notebook()),
                               paths.DOCS / "analytics.ipynb": notebooks.dumps(notebooks.analytics_notebook()),
-                              paths.MODULES / "sozduk.ipynb": notebooks.dumps(notebooks.glossary_notebook())}
+                              paths.MODULES / "sozduk.ipynb": notebooks.dumps(notebooks.glossary_notebook()),
+                              paths.MODULES / "kaitaloo.ipynb": notebooks.dumps(notebooks.review_notebook())}
     for mid in loader.module_ids():
         files[paths.MODULES / f"{mid}.ipynb"] = notebooks.dumps(notebooks.module_notebook(mid))
         files[paths.DOCS / "instructor" / f"{mid}.md"] = instructor_notes(mid)

@@ -134,6 +134,8 @@ def start_notebook():
     c.md(f"# {k['start_title']}\n\n**{k['title']}**\n\n{k['intro']}")
     c.md(f"## {k['how_title']}\n\n{k['how']}")
     c.md(f"## {k['modules_title']}\n\n" + "\n".join(mods))
+    c.md(f"## {t('review_title')}\n\n[{t('review_open')}](kaitaloo.ipynb)")
+    c.code("from ctip.review.page import start_summary\nstart_summary()")
     c.md(f"## {k['exercises_title']}\n\n{k['exercises']}\n\n" + "\n".join(exs))
     c.md(f"## {k['submit_title']}\n\n{k['submit']}")
     c.md(f"## {k['care_title']}\n\n{k['care']}\n\n## {k['sources_title']}\n\n{k['sources']}")
@@ -148,6 +150,16 @@ def glossary_notebook():
     c.md(f"# {k['glossary_title']}\n\n{k['glossary_intro']}")
     for section in glossary.page(glossary.load() or {}, k):
         c.md(section)
+    return c.notebook()
+
+
+def review_notebook():
+    """The spaced review page (ctip.review): 10-15 self-check items from the started modules."""
+    c = _Cells("review")
+    c.md(f"# {t('review_title')}\n\n{t('review_intro')}\n\n{t('run_all')}")
+    c.code("from ctip.review.page import review_session\nR = review_session()")
+    c.md(f"## {t('review_plot_head')}")
+    c.code("R.plot()")
     return c.notebook()
 
 
