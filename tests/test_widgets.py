@@ -163,3 +163,22 @@ def test_exercise_saves_every_change_without_a_verdict(exercise, tmp_path):
     again = exercise()
     again.item("q5")
     assert [d.value for d in again.views["q5"].inputs.drops.values()] == ["s2", "s1", "s3"]
+
+
+def test_a_question_shows_its_case_text_above_the_prompt(module):
+    s = module()
+    q = next(q for q in s.bank.questions if getattr(q, "context", None))
+    s.quiz(q.id)
+    html = s.views[q.id].widget.children[0].value
+    assert "ctip-context" in html and html.index(q.context) < html.index(q.prompt)
+
+
+def test_other_fields_of_the_answer_file_survive_a_save(tmp_path):
+    import json
+    from ctip.engine.store import AnswerStore
+    path = answers_path("ex01", tmp_path)
+    path.write_text(json.dumps({"format": "ctip-answers", "version": 1, "answers": {},
+                                "review": {"logs": [1, 2]}}), encoding="utf-8")
+    AnswerStore("ex01", tmp_path).put("q1", "a")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["review"] == {"logs": [1, 2]} and data["answers"]["q1"]["value"] == "a"

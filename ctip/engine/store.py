@@ -94,6 +94,9 @@ class AnswerStore:
         except OSError as e:
             self.writable = False
             self.message = t("store_unreadable", file=self.path.name, error=e.strerror or e)
+        # other top-level fields (e.g. the review history handed in with an exercise) are kept
+        self.extra = {k: v for k, v in data.items()
+                      if k not in ("format", "version", "notebook", "seed", "answers")}
         stored = data.get("seed")
         self.seed: int = seed if valid_seed(seed) else stored if valid_seed(stored) else secrets.randbits(62)
         if self.writable and self._damaged is None and not data and not self.path.exists():
@@ -127,8 +130,8 @@ class AnswerStore:
         return now.astimezone().strftime("%H:%M")
 
     def _write(self) -> None:
-        data = {"format": FORMAT, "version": 1, "notebook": self.notebook, "seed": self.seed,
-                "answers": self.answers}
+        data = {**getattr(self, "extra", {}), "format": FORMAT, "version": 1, "notebook": self.notebook,
+                "seed": self.seed, "answers": self.answers}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:

@@ -28,6 +28,7 @@ STYLE = """<style>
 .ctip-fb-ok {color: #1e6b30} .ctip-fb-bad {color: #a12a2a} .ctip-fb-part {color: #9a5b00}
 .ctip-note {background: #fff4e5; border-left: 4px solid #e07a1f; padding: 6px 10px}
 .ctip-src {color: #555; font-size: 90%}
+.ctip-context {background: #fff; border: 1px solid #d6e2ea; padding: 6px 10px; margin: 4px 0 8px 0}
 .ctip-q .ctip-choice {white-space: normal; height: auto; text-align: left; padding: 6px 10px;
   line-height: 1.4; margin: 3px 0}
 </style>"""
@@ -216,7 +217,8 @@ class SelfCheck:
         self.check_btn.on_click(lambda _: self.check())
         self.retry_btn.on_click(lambda _: self.retry())
         title = f"<b>{esc(number)}</b> " if number else ""
-        prompt = W.HTML(f"<div>{title}{md_inline(item.prompt)}<br><i>{esc(t(self.inputs.hint()))}</i></div>",
+        context = f"<div class='ctip-context'>{md_inline(item.context)}</div>" if item.context else ""
+        prompt = W.HTML(f"<div>{title}{context}{md_inline(item.prompt)}<br><i>{esc(t(self.inputs.hint()))}</i></div>",
                         layout=FULL)
         self.widget = W.VBox([prompt, self.inputs.box, W.HBox([self.check_btn, self.retry_btn]),
                               self.feedback], layout=FULL)
