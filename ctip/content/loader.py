@@ -38,8 +38,10 @@ def _model(cls, path: Path, lang: str | None = None, base: Path | None = None):
 
 
 def _translated(path: Path, lang: str | None, base: Path | None):
-    if base is None or _lang(lang) == overlay.BASE or path == base:
+    if base is None:
         return _read(path)
+    if _lang(lang) == overlay.BASE or path == base:
+        return _read(base)
     if not path.exists():           # not translated yet: the Kyrgyz text
         return _read(base)
     return overlay.merge(_read(base), _read(path))
@@ -120,10 +122,12 @@ def translation_path(base: Path, lang: str | None) -> Path:
     lang = _lang(lang)
     if lang == overlay.BASE:
         return base
-    try:
-        return lang_dir(lang) / base.relative_to(base_dir())
-    except ValueError:
-        return paths.SOLUTIONS / lang / base.relative_to(paths.SOLUTIONS)
+    for root, tr in ((base_dir(), lang_dir(lang)), (paths.DATA, lang_dir(lang)), (paths.SOLUTIONS, paths.SOLUTIONS / lang)):
+        try:
+            return tr / base.relative_to(root)
+        except ValueError:
+            continue
+    raise ValueError(f"{base} is not course content")
 
 
 def scoring(case_id: str, lang: str | None = None) -> SimScoring:
@@ -143,8 +147,11 @@ def keys(exercise_id: str, solutions: Path | None = None, lang: str | None = Non
 
 
 @lru_cache(maxsize=None)
-def dataset(dataset_id: str) -> Dataset:
-    return _model(Dataset, paths.DATA / "datasets" / f"{dataset_id}.yaml")
+def dataset(dataset_id: str, lang: str | None = None) -> Dataset:
+    """A dataset: numbers shared by all languages (data/datasets/), titles and labels translated
+    in data/<lang>/datasets/."""
+    base = paths.DATA / "datasets" / f"{dataset_id}.yaml"
+    return _model(Dataset, lang_dir(lang) / "datasets" / base.name, lang, base)
 
 
 @lru_cache(maxsize=None)
