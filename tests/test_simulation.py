@@ -210,3 +210,21 @@ def test_a_choice_can_be_several_harms(sim):
     typo = sc.model_copy(update={"choices": {**sc.choices, "c1b": sc.choices["c1b"].model_copy(
         update={"harm": ["skip", "nope"]})}})
     assert any("unknown harm 'nope'" in p for p in graph_problems(s, typo))
+
+
+@pytest.mark.parametrize("cid", sorted({it.case for eid in loader.exercise_ids() for it in loader.exercise(eid).items
+                                        if it.kind == "simulation"}))
+def test_graded_cases_do_not_reward_picking_the_longest_option(cid):
+    """A test-wise trainee who always clicks the longest option must not pass a graded case."""
+    sim, sc = loader.simulation(cid), loader.scoring(cid)
+    scene, path = sim.scene(sim.start), []
+    while scene.choices:
+        c = max(scene.choices, key=lambda ch: len(ch.text))
+        path.append(c.id)
+        scene = sim.scene(c.next)
+    res = score_path(sim, sc, path)
+    print(f"{cid}: longest-option path scores {res.points}/{res.max_points}")
+    assert res.fraction <= 0.5
+    model_scenes = [s for s in sim.scenes if any(c.id in sc.model_path for c in s.choices)]
+    longest = sum(max(s.choices, key=lambda ch: len(ch.text)).id in sc.model_path for s in model_scenes)
+    assert longest <= len(model_scenes) * 0.35
