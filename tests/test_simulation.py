@@ -212,19 +212,20 @@ def test_a_choice_can_be_several_harms(sim):
     assert any("unknown harm 'nope'" in p for p in graph_problems(s, typo))
 
 
-@pytest.mark.parametrize("cid", sorted({it.case for eid in loader.exercise_ids() for it in loader.exercise(eid).items
-                                        if it.kind == "simulation"}))
-def test_graded_cases_do_not_reward_picking_the_longest_option(cid):
-    """A test-wise trainee who always clicks the longest option must not pass a graded case."""
+@pytest.mark.parametrize("cid", loader.simulation_ids())
+def test_cases_do_not_reward_picking_options_by_length(cid):
+    """A test-wise trainee who always clicks the longest (or the shortest) option must not pass a
+    case, and the model choice is the longest option in at most a third of its scenes."""
     sim, sc = loader.simulation(cid), loader.scoring(cid)
-    scene, path = sim.scene(sim.start), []
-    while scene.choices:
-        c = max(scene.choices, key=lambda ch: len(ch.text))
-        path.append(c.id)
-        scene = sim.scene(c.next)
-    res = score_path(sim, sc, path)
-    print(f"{cid}: longest-option path scores {res.points}/{res.max_points}")
-    assert res.fraction <= 0.5
+    for pick in (max, min):
+        scene, path = sim.scene(sim.start), []
+        while scene.choices:
+            c = pick(scene.choices, key=lambda ch: len(ch.text))
+            path.append(c.id)
+            scene = sim.scene(c.next)
+        res = score_path(sim, sc, path)
+        print(f"{cid}: {pick.__name__}-option path scores {res.points}/{res.max_points}")
+        assert res.fraction <= 0.5, pick.__name__
     model_scenes = [s for s in sim.scenes if any(c.id in sc.model_path for c in s.choices)]
     longest = sum(max(s.choices, key=lambda ch: len(ch.text)).id in sc.model_path for s in model_scenes)
-    assert longest <= len(model_scenes) * 0.35
+    assert longest <= len(model_scenes) / 3
