@@ -179,3 +179,54 @@ def test_course_case_paths(cid):
         harms_seen |= set(res.harms)
     assert harms_seen, "a case must let trainees make (and learn from) harmful choices"
     assert score_path(sim, sc, sc.model_path).points == score_path(sim, sc, sc.model_path).max_points
+
+
+def test_option_order_follows_the_answer_store_seed_when_it_has_one(sim, tmp_path, monkeypatch):
+    """The lead's store may carry a per-answer-file seed: the order is then stable per file,
+    whoever opens it; without one, the trainee id seeds it as before."""
+    monkeypatch.setenv("CTIP_TRAINEE", "aibek")
+    plain = SimulationView(sim[0], AnswerStore("m90", tmp_path / "a"), "sim:sim90", scoring=sim[1])
+    assert plain.variant == variant(sim[0], "aibek")
+    class Seeded(AnswerStore):
+        seed = 424242
+    seeded_store = Seeded("m90", tmp_path / "b")
+    seeded = SimulationView(sim[0], seeded_store, "sim:sim90", scoring=sim[1])
+    assert seeded.variant == variant(sim[0], 424242)
+    monkeypatch.setenv("CTIP_TRAINEE", "nurzat")          # another login, same answer file: same order
+    again = SimulationView(sim[0], seeded_store, "sim:sim90", scoring=sim[1])
+    assert again.variant == seeded.variant
+    orders = {tuple(variant(sim[0], s).orders["s1"]) + tuple(variant(sim[0], s).orders["s2"]) for s in range(30)}
+    assert len(orders) > 1
+
+
+def test_a_choice_can_be_several_harms(sim):
+    s, sc = sim
+    both = sc.model_copy(update={"choices": {**sc.choices, "c1b": sc.choices["c1b"].model_copy(
+        update={"harm": ["skip", "blame"]})}})
+    res = score_path(s, both, ["c1b", "c2a", "c3a", "c4a", "c5a", "c6a"])
+    assert res.harms == ["skip", "blame"]
+    assert res.points == score_path(s, sc, ["c1b", "c2a", "c3a", "c4a", "c5a", "c6a"]).points - \
+        {h.id: h.penalty for h in sc.harms}["blame"]
+    assert graph_problems(s, both) == []
+    typo = sc.model_copy(update={"choices": {**sc.choices, "c1b": sc.choices["c1b"].model_copy(
+        update={"harm": ["skip", "nope"]})}})
+    assert any("unknown harm 'nope'" in p for p in graph_problems(s, typo))
+
+
+@pytest.mark.parametrize("cid", loader.simulation_ids())
+def test_cases_do_not_reward_picking_options_by_length(cid):
+    """A test-wise trainee who always clicks the longest (or the shortest) option must not pass a
+    case, and the model choice is the longest option in at most a third of its scenes."""
+    sim, sc = loader.simulation(cid), loader.scoring(cid)
+    for pick in (max, min):
+        scene, path = sim.scene(sim.start), []
+        while scene.choices:
+            c = pick(scene.choices, key=lambda ch: len(ch.text))
+            path.append(c.id)
+            scene = sim.scene(c.next)
+        res = score_path(sim, sc, path)
+        print(f"{cid}: {pick.__name__}-option path scores {res.points}/{res.max_points}")
+        assert res.fraction <= 0.5, pick.__name__
+    model_scenes = [s for s in sim.scenes if any(c.id in sc.model_path for c in s.choices)]
+    longest = sum(max(s.choices, key=lambda ch: len(ch.text)).id in sc.model_path for s in model_scenes)
+    assert longest <= len(model_scenes) / 3

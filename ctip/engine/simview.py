@@ -15,7 +15,7 @@ from ..content.sources import labels
 from ..i18n import t
 from . import plots
 from .scoring import InvalidAnswer
-from .simulation import score_path, variant
+from .simulation import choice_facts, scene_text, score_path, variant
 from .store import AnswerStore, StoreError
 from .widgets import FULL, esc, md_inline
 
@@ -36,7 +36,10 @@ class SimulationView:
         self.sim, self.store, self.key, self.scoring = sim, store, key, scoring
         saved = store.get(key) if isinstance(store.get(key), dict) else {}
         self.trainee = saved.get("trainee") or trainee_id()
-        self.variant = variant(sim, self.trainee)
+        # the option order follows the answer file's seed where the store has one, so it stays
+        # the same for that file; else the trainee id
+        seed = getattr(store, "seed", None)
+        self.variant = variant(sim, self.trainee if seed is None else seed)
         self.path: list[str] = list(saved.get("path") or [])
         try:
             from .simulation import walk
@@ -91,18 +94,22 @@ class SimulationView:
     def render(self) -> None:
         lines = []
         scene = self.sim.scene(self.sim.start)
+        facts: set[str] | None = set() if self.scoring else None
         for n, cid in enumerate(self.path, 1):
             choice = self.sim.choice(cid)
-            lines.append(f"<div><i>{esc(self.variant.fill(scene.text))}</i></div>"
+            lines.append(f"<div><i>{esc(self.variant.fill(scene_text(scene, facts)))}</i></div>"
                          f"<div><b>{n}. {esc(t('sim_you_chose'))}:</b> {esc(self.variant.fill(choice.text))}</div>")
             if self.scoring:
                 fb = self.scoring.choices[cid]
-                cls = "ctip-fb-bad" if fb.harm else ("ctip-fb-ok" if fb.step else "ctip-src")
+                cls = "ctip-fb-bad" if fb.harms else ("ctip-fb-ok" if fb.step else "ctip-src")
                 lines.append(f"<div class='{cls}'>{md_inline(self.variant.fill(fb.feedback))} "
                              f"<span class='ctip-src'>({esc(labels(fb.src))})</span></div>")
+            if facts is not None:
+                facts |= choice_facts(self.scoring, cid)
             scene = self.sim.scene(choice.next)
         self.transcript.value = "<hr>".join(lines)
-        self.scene_html.value = f"<div style='margin-top:8px'><b>{md_inline(self.variant.fill(scene.text))}</b></div>"
+        text = md_inline(self.variant.fill(scene_text(scene, facts)))
+        self.scene_html.value = f"<div style='margin-top:8px'><b>{text}</b></div>"
         buttons = []
         for cid in self.variant.orders.get(scene.id, []):
             c = next(ch for ch in scene.choices if ch.id == cid)
@@ -128,6 +135,11 @@ class SimulationView:
         steps = {s.id: s for s in sc.steps}
         harms = {h.id: h for h in sc.harms}
         parts = [f"<h4>{esc(t('sim_debrief'))}: {res.points:g} / {res.max_points:g}</h4>"]
+        # the verdict follows the path: a path with harm never reads as if all went well
+        verdict, cls = (("sim_verdict_harm", "ctip-fb-bad") if res.harms else
+                        ("sim_verdict_missed", "ctip-fb-part") if res.missed or res.misordered else
+                        ("sim_verdict_full", "ctip-fb-ok"))
+        parts.append(f"<p class='{cls}'><b>{esc(t(verdict))}</b></p>")
 
         def listing(title: str, cls: str, entries) -> None:
             if entries:
