@@ -213,7 +213,7 @@ def translation_files(lang: str):
         if rel.name in ("ui.yaml", "instructor.yaml", "glossary.yaml"):
             continue            # flat catalogs (ui_problems) and the per-language glossary
         yield f, loader.translation_path(f, lang)
-    for f in sorted((paths.DATA / "datasets").glob("*.yaml")):
+    for f in [paths.DATA / "sources.yaml"] + sorted((paths.DATA / "datasets").glob("*.yaml")):
         yield f, loader.translation_path(f, lang)
     for f in sorted(paths.SOLUTIONS.glob("*.keys.yaml")) + sorted((paths.SOLUTIONS / "cases").glob("*.yaml")):
         yield f, loader.translation_path(f, lang)

@@ -163,8 +163,10 @@ def ui_strings(lang: str | None = None, catalog: str = "ui") -> dict[str, str]:
 
 
 @lru_cache(maxsize=None)
-def sources() -> dict:
-    return _read(paths.DATA / "sources.yaml")["seeds"]
+def sources(lang: str | None = None) -> dict:
+    """The seeds and their chapter/section labels (labels translated in data/<lang>/sources.yaml)."""
+    base = paths.DATA / "sources.yaml"
+    return _translated(lang_dir(lang) / "sources.yaml", lang, base)["seeds"]
 
 
 def module_ids(lang: str | None = None) -> list[str]:

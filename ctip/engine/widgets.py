@@ -198,9 +198,9 @@ def feedback_html(inputs: Inputs, key, result: Result, explain: str | None, src)
         step = indicators(t.lang).next_steps[inputs.item.role]
         lines.append(f"<b>{esc(t('indicators_not_proof'))}</b>")
         lines.append(f"<b>{esc(t('next_step'))}:</b> {md_inline(step.text)} "
-                     f"<span class='ctip-src'>({esc(src_labels(step.src))})</span>")
+                     f"<span class='ctip-src'>({esc(src_labels(step.src, t.lang))})</span>")
     if src:
-        lines.append(f"<span class='ctip-src'>{esc(t('source'))}: {esc(src_labels(src))}</span>")
+        lines.append(f"<span class='ctip-src'>{esc(t('source'))}: {esc(src_labels(src, t.lang))}</span>")
     return "<br>".join(lines)
 
 
