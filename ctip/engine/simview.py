@@ -2,11 +2,8 @@
 
 Practice mode (modules) gives feedback after each choice and a debrief at the end; graded mode
 (exercises) records the path silently. Either way the full path goes to the answer file as
-{"path": [...], "trainee": ...}, and the trainee can start again."""
+{"path": [...]}, and the trainee can start again."""
 from __future__ import annotations
-
-import getpass
-import os
 
 import ipywidgets as W
 
@@ -20,17 +17,6 @@ from .store import AnswerStore, StoreError
 from .widgets import FULL, esc, md_inline
 
 
-def trainee_id() -> str:
-    """Who is studying, for the per-trainee variant (JupyterHub user, else the login name)."""
-    for var in ("CTIP_TRAINEE", "JUPYTERHUB_USER", "NB_USER"):
-        if os.environ.get(var):
-            return os.environ[var]
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "trainee"
-
-
 class SimulationView:
     def __init__(self, sim: Simulation, store: AnswerStore, key: str, scoring: SimScoring | None = None,
                  lang: str | None = None):
@@ -38,11 +24,8 @@ class SimulationView:
         self.t = translator(self.lang)
         self.sim, self.store, self.key, self.scoring = sim, store, key, scoring
         saved = store.get(key) if isinstance(store.get(key), dict) else {}
-        self.trainee = saved.get("trainee") or trainee_id()
-        # the option order follows the answer file's seed where the store has one, so it stays
-        # the same for that file; else the trainee id
-        seed = getattr(store, "seed", None)
-        self.variant = variant(sim, self.trainee if seed is None else seed)
+        # surface details and choice order follow the trainee's seed (kept in the answer file)
+        self.variant = variant(sim, store.seed)
         self.path: list[str] = list(saved.get("path") or [])
         try:
             from .simulation import walk
@@ -88,7 +71,7 @@ class SimulationView:
 
     def save(self) -> None:
         try:
-            when = self.store.put(self.key, {"path": list(self.path), "trainee": self.trainee})
+            when = self.store.put(self.key, {"path": list(self.path)})
             self.status.value = f"<span class='ctip-src'>{esc(self.t('saved', time=when))}</span>"
         except (StoreError, OSError) as e:
             self.status.value = f"<b class='ctip-fb-bad'>{esc(self.t('not_saved', error=e))}</b>"
