@@ -23,6 +23,13 @@ STRUCTURAL = frozenset({
 })
 
 
+def _structural(name: str | None, value) -> bool:
+    """Identifiers, references and numbers; a list of objects (e.g. a bank's questions) is
+    walked whatever its name."""
+    return name in STRUCTURAL and not (isinstance(value, list) and value
+                                       and all(isinstance(v, dict) for v in value))
+
+
 def _is_text_field(name: str | None, value) -> bool:
     if name in STRUCTURAL:
         return False
@@ -31,6 +38,8 @@ def _is_text_field(name: str | None, value) -> bool:
 
 def merge(base, tr, field: str | None = None):
     """Kyrgyz structure with the translation's words."""
+    if _structural(field, base):
+        return base
     if isinstance(base, dict):
         tr = tr if isinstance(tr, dict) else {}
         return {k: merge(v, tr.get(k), k) for k, v in base.items()}
@@ -41,8 +50,9 @@ def merge(base, tr, field: str | None = None):
         tr = tr if isinstance(tr, list) else []
         if base and all(isinstance(b, dict) and "id" in b for b in base):
             by_id = {t.get("id"): t for t in tr if isinstance(t, dict)}
-            return [merge(b, by_id.get(b["id"]), field) for b in base]
-        return [merge(b, tr[i] if i < len(tr) else None, field) for i, b in enumerate(base)]
+            return [merge(b, by_id.get(b["id"])) for b in base]
+        return [merge(b, tr[i] if i < len(tr) else None, None if isinstance(b, dict) else field)
+                for i, b in enumerate(base)]
     if isinstance(base, str) and _is_text_field(field, base):
         return tr if isinstance(tr, str) and tr.strip() else base
     return base
@@ -59,6 +69,8 @@ def numbers(text: str) -> list[str]:
 def problems(base, tr, where: str, field: str | None = None) -> list[str]:
     """Everything that keeps a translation from mirroring its Kyrgyz source."""
     out: list[str] = []
+    if _structural(field, base):
+        return [] if base == tr else [f"{where}: {tr!r} differs from Kyrgyz {base!r} (not a text: keep it as it is)"]
     if isinstance(base, dict):
         if not isinstance(tr, dict):
             return [f"{where}: missing (expected a mapping)"]
@@ -83,7 +95,7 @@ def problems(base, tr, where: str, field: str | None = None) -> list[str]:
                 return [f"{where}: ids {tids} differ from Kyrgyz {ids} (same ids, same order)"]
         for i, (b, t) in enumerate(zip(base, tr, strict=True)):
             label = f"{where}[{b['id']}]" if isinstance(b, dict) and "id" in b else f"{where}[{i}]"
-            out += problems(b, t, label, field)
+            out += problems(b, t, label, None if isinstance(b, dict) else field)
         return out
     if isinstance(base, str) and _is_text_field(field, base):
         if not isinstance(tr, str) or not tr.strip():
@@ -97,6 +109,8 @@ def problems(base, tr, where: str, field: str | None = None) -> list[str]:
 
 
 def _has_text(name, value) -> bool:
+    if _structural(name, value):
+        return False
     if isinstance(value, dict):
         return any(_has_text(k, v) for k, v in value.items())
     if isinstance(value, list) and not _is_text_field(name, value):
