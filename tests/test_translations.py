@@ -91,3 +91,54 @@ def test_numbers_must_match_per_text():
 
 def test_untranslated_files_fall_back_to_kyrgyz(course_ru):
     assert loader.indicators("ru") == loader.indicators("ky")      # no data/ru/indicators.yaml yet
+
+
+def test_feedback_speaks_the_trainees_language_and_scores_do_not_change(tmp_path):
+    """A cohort can mix languages: the same answers score the same, each line in its language."""
+    import json
+
+    from ctip import grading
+    from ctip.engine.store import answers_path
+    keys = loader.keys("ex01")
+    q = next(i for i in loader.exercise("ex01").items if i.kind == "multi")
+    got = {}
+    for lang in ("ky", "ru", "en"):
+        folder = tmp_path / lang
+        folder.mkdir()
+        answers_path("ex01", folder).write_text(json.dumps({
+            "format": "ctip-answers", "version": 1, "lang": lang,
+            "answers": {q.id: {"value": [q.option_ids[0]]}}}), encoding="utf-8")
+        got[lang] = grading.item_result("ex01", q.id, keys.items[q.id].key, 2, folder)
+    assert got["ky"][0] == got["ru"][0] == got["en"][0]
+    assert len({line for _, line in got.values()}) == 3                 # three languages
+    assert got["ru"][1] != got["ky"][1] and any(c in got["ru"][1] for c in "аеиоуы")
+    assert got["en"][1].isascii()
+
+
+def test_an_exercise_page_in_another_language_hides_the_kyrgyz_text(tmp_path, monkeypatch):
+    from ctip.engine import session as sess
+    shown = []
+    monkeypatch.setattr(sess, "display", lambda *a, **k: shown.extend(a))
+    e = sess.exercise_session("ex01", lang="en", folder=tmp_path)
+    e.item("q01")
+    texts = [getattr(x, "data", "") or "" for x in shown]
+    assert any("ctip-ky-text" in x and "display: none" in x for x in texts)
+    head = next(x for x in texts if x.startswith("# "))
+    assert head.startswith("# " + loader.exercise("ex01", "en").title)
+    assert any(loader.exercise("ex01", "en").items[0].prompt in x for x in texts)
+    assert e.store.lang == "en"
+    ky = sess.ExerciseSession("ex01", tmp_path / "ky", lang="ky")
+    assert not ky.translated
+
+
+def test_an_exercise_page_remembers_the_start_page_language(tmp_path, monkeypatch):
+    from ctip.engine import prefs
+    from ctip.engine import session as sess
+    monkeypatch.setattr(sess, "display", lambda *a, **k: None)
+    (tmp_path / "modules").mkdir()
+    ex = tmp_path / "exercises" / "ex01"
+    ex.mkdir(parents=True)
+    assert prefs.remember_language("ru", tmp_path / "modules")
+    assert sess.ExerciseSession("ex01", ex).lang == "ru"
+    (tmp_path / "modules" / prefs.FILE).write_text("{broken", encoding="utf-8")
+    assert prefs.remembered_language(tmp_path / "modules") is None

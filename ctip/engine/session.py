@@ -4,13 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import ipywidgets as W
-from IPython.display import HTML, Image, display
+from IPython.display import HTML, Image, Markdown, display
 
 from ..content import loader
 from ..content.loader import iter_parts
 from ..content.models import Case
 from ..i18n import translator
-from . import plots
+from . import pages, plots, prefs
 from .scoring import InvalidAnswer, score
 from .simview import SimulationView
 from .store import AnswerStore
@@ -165,29 +165,54 @@ class ExerciseSession:
 
     def __init__(self, exercise_id: str, folder: Path | str | None = None, seed: int | None = None,
                  lang: str | None = None):
+        """``lang``: the page's language; by default the one this trainee's answer file was
+        started in, else the language chosen on the start page (prefs), else Kyrgyz."""
+        self.id = exercise_id
+        self.store = AnswerStore(exercise_id, folder, seed=seed, lang=lang)
+        if lang is None:
+            lang = prefs.exercise_language(folder or Path.cwd(), self.store.lang)
+            self.store.lang = lang
         self.lang, self.t = lang, translator(lang)
         self.exercise = loader.exercise(exercise_id, lang)
         self.items = {it.id: it for it in self.exercise.items}
-        self.store = AnswerStore(exercise_id, folder, seed=seed, lang=lang)
         self.views: dict[str, GradedItem] = {}
+
+    @property
+    def translated(self) -> bool:
+        """The notebook's own text is Kyrgyz; in another language the page shows its own."""
+        return (self.lang or "ky") != "ky"
 
     def header(self) -> None:
         display(HTML(STYLE))
+        if self.translated:
+            display(HTML(f"<style>.{pages.KY_CLASS} {{display: none !important}}</style>"))
+            display(Markdown(pages.exercise_head(self.id, self.lang)))
         if self.store.message:
             display(_note(self.store.message))
         display(_note(self.t("exercise_hint")))
 
-    def item(self, iid: str) -> None:
+    def item(self, iid: str, head: bool = True) -> None:
         it = self.items[iid]
+        if self.translated and head:
+            display(Markdown(pages.item_head(self.id, iid, self.lang)))
         if it.kind == "simulation":     # graded case: the path is recorded, no feedback
             self.views[iid] = SimulationView(loader.simulation(it.case, self.lang), self.store, iid)
         else:
             self.views[iid] = GradedItem(it, self.store)
         display(self.views[iid].widget)
 
-    def figure(self, name: str) -> None:
-        # a PNG, whatever matplotlib backend the kernel has
+    def figure(self, name: str, iid: str | None = None) -> None:
+        # a PNG, whatever matplotlib backend the kernel has; an item with a figure has its
+        # prompt after the figure
+        if self.translated and iid:
+            display(Markdown(pages.item_head(self.id, iid, self.lang, with_prompt=False)))
         display(Image(data=plots.png(plots.draw(name, self.lang))))
+        if self.translated and iid:
+            display(Markdown(pages.item_prompt(self.id, iid, self.lang)))
+
+    def footer(self) -> None:
+        if self.translated:
+            display(Markdown(pages.submit_text(self.lang)))
 
 
 def module_session(module_id: str, seed: int | None = None, lang: str | None = None,
