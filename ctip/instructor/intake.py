@@ -224,7 +224,7 @@ def _one_line(e: BaseException) -> str:
 
 
 def _open_zip(path) -> zipfile.ZipFile:
-    return zipfile.ZipFile(path)
+    return zipfile.ZipFile(os.fsdecode(path) if isinstance(path, bytes) else path)
 
 
 def read_zip_members(path, reader: Reader) -> tuple[list[tuple[list[str], bytes, datetime | None]], list]:
@@ -273,33 +273,42 @@ def from_folder(folder: Path, eid: str | None = None) -> Batch:
         if raw in JUNK_DIRS or raw in JUNK_FILES or raw.startswith("._") or raw.startswith(".Trash"):
             continue
         try:
-            st = os.stat(entry.path)          # follows a link
-        except OSError:
-            notices.append(("broken_link", {"name": raw}))
-            continue
-        link = entry.is_symlink()
-        if stat.S_ISDIR(st.st_mode):
-            inc = _from_dir(entry.path, os.fsdecode(entry.name))
-            if link:
-                inc.flags.append(("folder_link", {"target": printable(os.fsdecode(os.path.realpath(entry.path)))}))
-            items.append(inc)
-        elif not stat.S_ISREG(st.st_mode):
-            notices.append(("loose_file", {"name": raw}))
-        elif raw.lower().endswith(".zip"):
-            items.append(_from_trainee_zip(entry.path, os.fsdecode(entry.name)[:-4]))
-        elif lms_parts(raw):
-            if st.st_size <= MAX_FILE:
-                with open(entry.path, "rb") as fh:
-                    lms.append(([raw], fh.read(MAX_FILE + 1), _file_time(st.st_mtime)))
-            else:
-                notices.append(("loose_too_large", {"name": raw}))
-        else:
-            notices.append(("loose_file", {"name": raw}))
+            _take_entry(entry, raw, items, notices, lms)
+        except Exception as e:               # one unreadable entry never stops the batch
+            name = raw[:-4] if raw.lower().endswith(".zip") else raw
+            items.append(Incoming(trainee="", raw_name=name, key=f"name:{name}",
+                                  flags=[("failed", {"stage": "intake", "kind": "other", "error": _one_line(e)})]))
     if lms:
         b = group_lms(lms)
         items += b.items
         notices += b.notices
     return Batch(_newest_attempts(items), notices)
+
+
+def _take_entry(entry, raw: str, items: list, notices: list, lms: list) -> None:
+    try:
+        st = os.stat(entry.path)          # follows a link
+    except OSError:
+        notices.append(("broken_link", {"name": raw}))
+        return
+    link = entry.is_symlink()
+    if stat.S_ISDIR(st.st_mode):
+        inc = _from_dir(entry.path, os.fsdecode(entry.name))
+        if link:
+            inc.flags.append(("folder_link", {"target": printable(os.fsdecode(os.path.realpath(entry.path)))}))
+        items.append(inc)
+    elif not stat.S_ISREG(st.st_mode):
+        notices.append(("loose_file", {"name": raw}))
+    elif raw.lower().endswith(".zip"):
+        items.append(_from_trainee_zip(entry.path, os.fsdecode(entry.name)[:-4]))
+    elif lms_parts(raw):
+        if st.st_size <= MAX_FILE:
+            with open(entry.path, "rb") as fh:
+                lms.append(([raw], fh.read(MAX_FILE + 1), _file_time(st.st_mtime)))
+        else:
+            notices.append(("loose_too_large", {"name": raw}))
+    else:
+        notices.append(("loose_file", {"name": raw}))
 
 
 def _from_dir(path: bytes, raw: str) -> Incoming:

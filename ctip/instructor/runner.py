@@ -255,6 +255,9 @@ def grade_one(api, course_root: Path, eid: str, inc: intake.Incoming, release, s
               digest: str) -> TraineeState:
     st = TraineeState(inc.trainee, inc.raw_name, digest, "graded", [list(f) for f in inc.flags],
                       lms_id=inc.lms_id)
+    if any(f[0] == "failed" for f in inc.flags):   # could not even be read in
+        st.status, st.broken = "failed", True
+        return st
     stage = "archive"
     try:
         imports = course_root / "imports" / eid
