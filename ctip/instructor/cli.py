@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 from .. import paths
@@ -51,6 +52,8 @@ def make_demo_course(course: Path, eid: str) -> Path:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not sys.warnoptions:            # third-party deprecation chatter is not for instructors
+        warnings.simplefilter("ignore")
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--lang", choices=["ky", "en"], default=None)
     known, _ = pre.parse_known_args(argv)

@@ -591,7 +591,8 @@ def make_cohort(eid: str, release: Path, out: Path, n: int = 60, seed: int = 7, 
                 solutions: Path | None = None) -> tuple[int, int]:
     """n synthetic trainees (a realistic spread of knowledge), some with broken submissions."""
     rng = random.Random(seed)
-    kinds = {n: k.make for n, k in corpus(eid, release, solutions).items() if k.ids is None}
+    heavy = {"zip_bomb_member", "zip_bomb_total", "zip_too_many_members", "folder_is_link"}
+    kinds = {n: k.make for n, k in corpus(eid, release, solutions).items() if k.ids is None and n not in heavy}
     bad_kinds = [k for k in kinds if k != "control_wrong_answers"]
     n_bad = 0
     for i in range(n):
