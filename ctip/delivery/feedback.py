@@ -21,7 +21,7 @@ SCRIPT_URL = re.compile(r"(?i)\b(javascript|vbscript|data)\s*:")
 def escape_markdown(text: str) -> str:
     """Markdown stays markdown; raw HTML becomes visible text; script URLs are broken."""
     text = text.replace("&", "&amp;").replace("<", "&lt;")     # '>' stays: markdown quotes
-    return SCRIPT_URL.sub(lambda m: m.group(1) + "&#58;", text)
+    return SCRIPT_URL.sub(lambda m: m.group(1) + "-blocked:", text)
 
 
 def _course_locked(cell) -> bool:

@@ -10,7 +10,9 @@ source and loses nothing the answer file holds."""
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
+import logging
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -161,9 +163,24 @@ def combine(copies: list[str]) -> str:
     return "\n\n".join(f"**[{i}/{len(copies)}]**\n\n{text}" for i, text in enumerate(copies, 1))
 
 
+@contextlib.contextmanager
+def _silent():
+    """nbformat logs invalid notebooks itself; here they are flagged instead."""
+    from traitlets.log import get_logger
+    logger = get_logger()
+    drop = logging.Filter()
+    drop.filter = lambda record: False
+    logger.addFilter(drop)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.removeFilter(drop)
+
+
 def _writes(nb) -> bytes:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with _silent():
         return nbformat.writes(nb).encode("utf-8")
 
 
@@ -212,8 +229,7 @@ def check_notebook(inc: Incoming, eid: str, release, source) -> tuple[bytes, lis
         flags.append(("nb_bad_characters", {}))
     cells = raw.get("cells") if isinstance(raw, dict) else None
     try:
-        with warnings.catch_warnings():        # e.g. duplicate cell ids: nbgrader renumbers them
-            warnings.simplefilter("ignore")
+        with _silent():                        # e.g. duplicate cell ids: nbgrader renumbers them
             nb = nbformat.reads(json.dumps(raw), as_version=4)
             nbformat.validate(nb)
         if not all(isinstance(c.get("metadata"), dict) for c in nb.cells):
