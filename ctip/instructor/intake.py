@@ -439,16 +439,21 @@ def group_lms(members) -> Batch:
 def _newest_attempts(items: list[Incoming]) -> list[Incoming]:
     """Of several attempts by one trainee (same identity key) the newest is graded; the others
     ride along in .older (archived and listed in the report)."""
+    return newest_attempts(items, lambda inc: inc.key)
+
+
+def newest_attempts(items: list[Incoming], key) -> list[Incoming]:
     by: dict[str, list[Incoming]] = {}
     for inc in items:
-        by.setdefault(inc.key, []).append(inc)
+        by.setdefault(key(inc), []).append(inc)
     out = []
     for group in by.values():
         group.sort(key=lambda i: (i.timestamp or "", i.digest()))
         newest = group[-1]
-        newest.older = group[:-1]
-        if newest.older:
-            newest.flags.append(("attempts", {"n": len(group), "used": newest.timestamp or "?"}))
+        if len(group) > 1:
+            newest.older = [o for g in group[:-1] for o in (g, *g.older)] + newest.older
+            newest.flags = [f for f in newest.flags if f[0] != "attempts"]
+            newest.flags.append(("attempts", {"n": len(newest.older) + 1, "used": newest.timestamp or "?"}))
         out.append(newest)
     return out
 

@@ -58,9 +58,10 @@ class Roster:
         index = self._index()
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         for inc in items:
-            tid = index.get(inc.key)
-            if tid is None and by_id and inc.key[5:] in self.trainees:
+            if by_id and inc.key[5:] in self.trainees:     # submitted/<id>/: the name is the id
                 tid = inc.key[5:]
+            else:
+                tid = index.get(inc.key)
             if tid is not None:
                 inc.trainee = tid
                 self._record(tid, inc)

@@ -326,11 +326,9 @@ def _run(eid, course_root, source, feedback, report_dir, lang, progress) -> RunR
         roster.adopt(gradebook_students(course_root) | set(states))
         roster.assign(batch.items, by_id=source is None)
         roster.save()
-        seen: set[str] = set()
-        for inc in tqdm(batch.items, desc=t("progress", lang, "instructor"), disable=not progress, unit="sub"):
-            if inc.trainee in seen:             # cannot happen with the roster; never grade twice
-                continue
-            seen.add(inc.trainee)
+        # names the roster joins (the instructor merged them) are attempts of one trainee
+        items = intake.newest_attempts(batch.items, lambda inc: inc.trainee)
+        for inc in tqdm(items, desc=t("progress", lang, "instructor"), disable=not progress, unit="sub"):
             digest = inc.digest()
             old = states.get(inc.trainee)
             if old and old.status == "graded" and digest in (old.digest, old.placed):
