@@ -18,7 +18,7 @@ STRUCTURAL = frozenset({
     "indicators", "step", "harm", "penalty", "start", "module", "exercise", "number", "minutes",
     "audience", "results", "quiz", "simulation", "chart", "order", "order_penalty", "model_path",
     "synthetic", "content_note", "group", "questions", "abbr", "in_src", "spelled_out_in_manual",
-    "expansion_src", "x", "y", "unit", "facts", "sets", "when", "unless", "asserts", "requires",
+    "expansion_src", "y", "facts", "sets", "when", "unless", "asserts", "requires",
     "not", "all", "any", "seed", "format", "version", "notebook", "lang",
 })
 
