@@ -243,3 +243,82 @@ def test_the_chapter_map_follows_the_manual_headings():
             assert "Эскертме" in head, (p, head)
         else:
             assert re.match(rf"\s*{re.escape(number)}(\.| –)", head), (p, head)
+
+
+# --- a translated glossary ----------------------------------------------------------------------
+
+KY_GL = {
+    "terms": [{"id": "duty-officer", "term": "нөөмөтчү", "definition": "d", "src": "004:876-876"}],
+    "abbreviations": [{"abbr": "ИИБ", "expansion": "ички иштер бөлүмү", "match": ["ички иштер бөлүм"],
+                       "spelled_out_in_manual": False, "src": "004:876-876", "expansion_src": "004:879-880",
+                       "note": "n"}],
+}
+RU_TERM = {"id": "duty-officer", "term": "дежурный", "ky": "нөөмөтчү", "definition": "d",
+           "src": "004:876-876", "in_src": "нөөмөтчү"}
+RU_ABBR = {"abbr": "ОВД", "ky": "ИИБ", "expansion_in_src": "ички иштер бөлүм", "expansion": "отдел внутренних дел",
+           "match": ["отдел внутренних дел", "отдела внутренних дел"], "spelled_out_in_manual": False,
+           "src": "004:876-876", "expansion_src": "004:879-880", "note": "n"}
+
+
+def translated(tmp_path, term=None, abbr=None, text="Сообщите дежурному отдела внутренних дел (ОВД)."):
+    """A Russian course beside a Kyrgyz glossary: problems of its glossary check."""
+    d, _ = course(tmp_path, [])
+    (d / "glossary.yaml").write_text(yaml.safe_dump(KY_GL, allow_unicode=True), encoding="utf-8")
+    ru = tmp_path / "ru"
+    (ru / "modules").mkdir(parents=True)
+    mod = {"id": "m01", "title": "Модуль", "sections": [{"id": "s01", "title": "Раздел", "blocks": [{"text": text}]}]}
+    (ru / "modules" / "m01.yaml").write_text(yaml.safe_dump(mod, allow_unicode=True), encoding="utf-8")
+    gl = {"terms": [dict(RU_TERM, **(term or {}))], "abbreviations": [dict(RU_ABBR, **(abbr or {}))]}
+    (ru / "glossary.yaml").write_text(yaml.safe_dump(gl, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "solutions" / "ru").mkdir(parents=True)
+    return glossary.problems(lang_dir=ru, solutions=tmp_path / "solutions" / "ru")
+
+
+def test_a_translated_glossary_cites_the_manual_through_its_kyrgyz_counterpart(tmp_path):
+    """The Russian forms can never be in the Kyrgyz manual: the Kyrgyz rule alone fails them, the
+    counterpart (in_src/ky, ky/expansion_in_src) holds; the Kyrgyz fields are not abbreviations of
+    the Russian page (ИИБ in `ky` is not reported)."""
+    if paths.seeds_dir() is None:
+        pytest.skip("../shared/seeds is not beside this checkout")
+    assert translated(tmp_path) == []
+    ru = glossary.load(file=tmp_path / "ru" / "glossary.yaml")
+    assert any("«ОВД» is not in the cited lines" in p for p in glossary.entry_problems(ru))   # the Kyrgyz rule
+    assert glossary.entry_problems(ru, KY_GL) == []
+    # without in_src/ky/expansion_in_src the Kyrgyz entry's forms are used
+    bare = {"terms": [{k: v for k, v in RU_TERM.items() if k not in ("in_src", "ky")}],
+            "abbreviations": [{k: v for k, v in RU_ABBR.items() if k != "expansion_in_src"}]}
+    assert glossary.entry_problems(bare, KY_GL) == []
+
+
+@pytest.mark.parametrize("term, abbr, expect", [
+    ({"in_src": "кезмет"}, None, "term duty-officer: «кезмет» is not in the cited lines"),
+    (None, {"ky": "КБР"}, "ky «КБР» is not an abbreviation of the Kyrgyz glossary"),
+    (None, {"expansion_in_src": "ички иштер министр"}, "«ички иштер министр» is not in the cited lines"),
+    (None, {"src": "004:1-2"}, "src 004:1-2 is not the Kyrgyz entry's 004:876-876"),
+    ({"id": "duty-unit"}, None, "term duty-unit: no Kyrgyz entry with this id"),
+    (None, {"ky": None}, "ОВД: give ky"),
+])
+def test_a_translated_glossary_fails_where_the_kyrgyz_counterpart_does_not_hold(tmp_path, term, abbr, expect):
+    if paths.seeds_dir() is None and "cited lines" in expect:
+        pytest.skip("../shared/seeds is not beside this checkout")
+    probs = translated(tmp_path, term, abbr)
+    assert any(expect in p for p in probs), probs
+
+
+def test_a_translation_is_checked_with_its_own_texts(tmp_path, monkeypatch):
+    """Kyrgyz abbreviations in the Russian text still fail, the first use still needs the Russian
+    expansion, and the graded feedback checked is solutions/ru/, not the Kyrgyz solutions/."""
+    probs = translated(tmp_path / "a", text="Сообщите дежурному ИИБ. Потом ОВД.")
+    assert any("ИИБ is not in the glossary" in p for p in probs)
+    assert any("first use of ОВД in m01 without its expansion" in p for p in probs)
+    root = tmp_path / "b"
+    translated(root)                                   # course() made solutions/cases (Kyrgyz)
+    (root / "solutions" / "cases" / "case01.scoring.yaml").write_text("case: case01\ndebrief: КБРге катталат.\n",
+                                                                      encoding="utf-8")
+    monkeypatch.setattr(paths, "SOLUTIONS", root / "solutions")
+    assert glossary.problems(lang_dir=root / "ru") == []          # the Kyrgyz КБР is not looked at
+    (root / "solutions" / "ru" / "cases").mkdir()
+    (root / "solutions" / "ru" / "cases" / "case01.scoring.yaml").write_text(
+        "case: case01\ndebrief: Сообщите в ОВД.\n", encoding="utf-8")
+    probs = glossary.problems(lang_dir=root / "ru")
+    assert any("solutions/ru/cases/case01.scoring.yaml" in p and "ОВД" in p for p in probs), probs

@@ -9,6 +9,12 @@
   use of an abbreviation carries its expansion nearby, and every abbreviation used is listed;
 - a term kept only inside names (`gloss`) is explained at its first use in each unit.
 
+A translated glossary (data/ru, data/en) cites the same Kyrgyz manual: its references are checked
+against the Kyrgyz counterpart of each entry (a term's `in_src` or `ky`, an abbreviation's `ky`
+and `expansion_in_src`, else the forms of the Kyrgyz entry with the same id or abbreviation), and
+they must be the Kyrgyz entry's references; the counterpart fields are not scanned as text, and
+the texts checked with it are data/<lang>/ and solutions/<lang>/.
+
 `problems()` is called by `python -m ctip.content.check`.
 """
 from __future__ import annotations
@@ -20,14 +26,15 @@ from pathlib import Path
 import yaml
 
 from .. import paths
-from . import loader, sources
+from . import loader, overlay, sources
 
 WINDOW = 250            # characters either side of a first use in which the expansion must stand
 UPPER = "А-ЯӨҮҢЁ"
 LOWER = "а-яөүңё"
 ABBR_RE = re.compile(rf"(?<![{UPPER}{LOWER}A-Za-z])([{UPPER}]{{2,6}})(?![{UPPER}])")
 INSTRUCTOR_KEYS = {"instructor", "coverage"}          # module fields only instructors see
-GLOSSARY_SKIP = {"reject", "gloss", "match", "in_src", "src", "expansion_src"}
+GLOSSARY_SKIP = {"reject", "gloss", "match", "in_src", "src", "expansion_src",
+                 "ky", "expansion_in_src"}      # the last two: Kyrgyz counterparts in a translation
 
 
 @dataclass
@@ -71,8 +78,10 @@ def _cited(ref: str, want: str, what: str) -> list[str]:
     return out
 
 
-def entry_problems(gl: dict) -> list[str]:
-    """The glossary's own entries: required fields, unique ids, references that hold."""
+def entry_problems(gl: dict, base: dict | None = None) -> list[str]:
+    """The glossary's own entries: required fields, unique ids, references that hold.
+    `base` is the Kyrgyz glossary when `gl` is a translation: the manual is Kyrgyz, so each
+    reference is checked with the Kyrgyz counterpart of the entry (see _counterpart_problems)."""
     out: list[str] = []
     ids = set()
     for t in gl.get("terms", []):
@@ -84,7 +93,8 @@ def entry_problems(gl: dict) -> list[str]:
             if not t.get(field):
                 out.append(f"glossary: term {tid}: missing {field}")
         if t.get("src"):
-            out += _cited(t["src"], t.get("in_src") or t.get("term", ""), f"term {tid}")
+            if base is None:
+                out += _cited(t["src"], t.get("in_src") or t.get("term", ""), f"term {tid}")
         elif not t.get("not_in_manual"):
             out.append(f"glossary: term {tid}: give src (004:FROM-TO) or say why not (not_in_manual)")
         for r in t.get("reject", []):
@@ -106,11 +116,65 @@ def entry_problems(gl: dict) -> list[str]:
             out.append(f"glossary: {ab}: without an expansion, a note must say so")
         if not a.get("spelled_out_in_manual") and not a.get("note"):
             out.append(f"glossary: {ab}: the manual does not spell it out; a note must say so")
+        if base is not None:
+            continue
         if a.get("src"):
             out += _cited(a["src"], ab, f"abbreviation {ab}")
         if a.get("expansion_src") and a.get("match"):
             out += _cited(a["expansion_src"], a["match"][0], f"abbreviation {ab} (expansion)")
+    if base is not None:
+        out += _counterpart_problems(gl, base)
     return out
+
+
+def _counterpart_problems(gl: dict, base: dict) -> list[str]:
+    """A translated glossary against the Kyrgyz one. Each entry has a Kyrgyz counterpart (a term:
+    the same id; an abbreviation: the Kyrgyz abbreviation in `ky`, none where it exists only in the
+    translation), cites the counterpart's lines, and the cited lines hold the Kyrgyz form: a term's
+    `in_src`, else its `ky`, else the counterpart's `in_src` or term; an abbreviation's `ky` in `src`
+    and its `expansion_in_src`, else the counterpart's first `match`, in `expansion_src`."""
+    out: list[str] = []
+    ky_terms = {t.get("id"): t for t in base.get("terms", [])}
+    ky_abbrs = {a.get("abbr"): a for a in base.get("abbreviations", [])}
+    for t in gl.get("terms", []):
+        tid = t.get("id", "?")
+        k = ky_terms.get(tid)
+        if k is None:
+            out.append(f"glossary: term {tid}: no Kyrgyz entry with this id")
+            continue
+        if t.get("ky") and t["ky"] != k.get("term"):
+            out.append(f"glossary: term {tid}: ky «{t['ky']}» is not the Kyrgyz term «{k.get('term')}»")
+        out += _same_refs(t, k, f"term {tid}", ("src",))
+        if t.get("src"):
+            want = t.get("in_src") or t.get("ky") or k.get("in_src") or k.get("term", "")
+            out += _cited(t["src"], want, f"term {tid}")
+    for a in gl.get("abbreviations", []):
+        ab = a.get("abbr", "?")
+        if not a.get("ky"):
+            if a.get("src") or a.get("expansion_src"):
+                out.append(f"glossary: {ab}: give ky (the Kyrgyz abbreviation of the same entry) "
+                           f"for its references")
+            continue
+        k = ky_abbrs.get(a["ky"])
+        if k is None:
+            out.append(f"glossary: {ab}: ky «{a['ky']}» is not an abbreviation of the Kyrgyz glossary")
+            continue
+        out += _same_refs(a, k, f"abbreviation {ab}", ("src", "expansion_src"))
+        if a.get("src"):
+            out += _cited(a["src"], a["ky"], f"abbreviation {ab} ({a['ky']})")
+        if a.get("expansion_src"):
+            want = a.get("expansion_in_src") or (k.get("match") or [""])[0]
+            if want:
+                out += _cited(a["expansion_src"], want, f"abbreviation {ab} (expansion, {a['ky']})")
+            else:
+                out.append(f"glossary: {ab}: give expansion_in_src (the Kyrgyz full name in "
+                           f"{a['expansion_src']})")
+    return out
+
+
+def _same_refs(tr: dict, ky: dict, what: str, fields) -> list[str]:
+    return [f"glossary: {what}: {f} {tr.get(f)} is not the Kyrgyz entry's {ky.get(f)}"
+            for f in fields if tr.get(f) != ky.get(f)]
 
 
 # --- the texts ---------------------------------------------------------------------------------
@@ -361,8 +425,12 @@ def problems(lang: str | None = None, lang_dir: Path | None = None, solutions: P
     gl = gl if gl is not None else load(file=d / "glossary.yaml")
     if gl is None:
         return []
+    base = None
+    if d.name != overlay.BASE:                        # a translation: its own solutions/<lang>/
+        base = load(file=d.parent / overlay.BASE / "glossary.yaml") or {}
+        solutions = solutions or paths.SOLUTIONS / d.name
     items = texts(d, solutions)
-    return entry_problems(gl) + variant_problems(gl, items) + abbreviation_problems(gl, items) \
+    return entry_problems(gl, base) + variant_problems(gl, items) + abbreviation_problems(gl, items) \
         + gloss_problems(gl, items)
 
 
