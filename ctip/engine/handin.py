@@ -184,9 +184,9 @@ def _local(iso: str | None) -> str:
         return "—"
 
 
-def show_handin(session) -> HandIn:
+def show_handin(session) -> None:
+    """Display the hand-in panel (kept as ``session.handin``; nothing is returned, so the page
+    shows no object text under it)."""
     from IPython.display import display
-    view = HandIn(session)
-    session.handin = view
-    display(view.widget)
-    return view
+    session.handin = HandIn(session)
+    display(session.handin.widget)

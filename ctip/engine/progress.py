@@ -112,6 +112,13 @@ def _digest(path: Path) -> str | None:
     return file_digest(path)
 
 
+def _a(href: str, cls: str = "") -> str:
+    """An opening <a> tag to a course page (relative to the start page); data-ctip-href lets the
+    app follow it as a page link (ctip/app/app.js)."""
+    c = f" class='{cls}'" if cls else ""
+    return f"<a{c} href='{esc(href)}' data-ctip-href='{esc(href)}'>"
+
+
 def _when(d: datetime | None) -> str:
     return d.astimezone().strftime("%d.%m.%Y %H:%M") if d else "—"
 
@@ -125,23 +132,23 @@ def progress_html(modules_folder: Path | str | None = None, exercises_folder: Pa
     rows = [f"<tr><th>{esc(t('progress_module'))}</th><th>{esc(t('progress_answered'))}</th>"
             f"<th>{esc(t('progress_score'))}</th><th>{esc(t('progress_last'))}</th></tr>"]
     for m in mods:
-        rows.append(f"<tr><td><a href='{m.id}.ipynb'>{esc(t('module_label', n=m.number))}. {esc(m.title)}</a></td>"
+        rows.append(f"<tr><td>{_a(m.id + '.ipynb')}{esc(t('module_label', n=m.number))}. {esc(m.title)}</a></td>"
                     f"<td>{m.answered} / {m.total}</td><td>{m.got:g} / {m.total}</td><td>{_when(m.last)}</td></tr>")
     for e in exs:
         state = t(f"progress_{e.state}")
         if e.state == "handed_in":
             state = t("handin_done", time=_when(e.handed_in))
-        rows.append(f"<tr><td><a href='../exercises/{e.id}/{e.id}.ipynb'>{esc(e.title)}</a></td>"
+        rows.append(f"<tr><td>{_a(f'../exercises/{e.id}/{e.id}.ipynb')}{esc(e.title)}</a></td>"
                     f"<td>{e.answered} / {e.total}</td><td>{esc(state)}</td><td>{_when(e.last)}</td></tr>")
     pages = [(m.last, f"{m.id}.ipynb", f"{t('module_label', n=m.number)}. {m.title}") for m in mods] + \
             [(e.last, f"../exercises/{e.id}/{e.id}.ipynb", e.title) for e in exs]
     used = [p for p in pages if p[0] is not None]
     if used:
         _, href, title = max(used, key=lambda p: p[0])
-        cont = f"<a class='ctip-continue' href='{href}'>{esc(t('progress_continue', title=title))}</a>"
+        cont = f"{_a(href, 'ctip-continue')}{esc(t('progress_continue', title=title))}</a>"
     else:
         first = mods[0] if mods else None
-        cont = (f"<a class='ctip-continue' href='{first.id}.ipynb'>{esc(t('progress_begin'))}</a>"
+        cont = (f"{_a(f'{first.id}.ipynb', 'ctip-continue')}{esc(t('progress_begin'))}</a>"
                 if first else "")
     return (f"<div class='ctip-progress'><h2>{esc(t('progress_title'))}</h2>{cont}"
             f"<table>{''.join(rows)}</table></div>")
