@@ -73,7 +73,8 @@ def app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(app):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+    expect.set_options(timeout=60_000)           # a loaded 2-core machine: kernel replies take seconds
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         yield b
