@@ -208,3 +208,36 @@ def test_app_serves_only_trainee_folders(tmp_path):
     assert sorted(p.name for p in root.iterdir()) == ["exercises", "modules"]
     cmd = launch.voila_command(root, 8899)
     assert "--Voila.ip=127.0.0.1" in cmd and "--template=ctip" in cmd
+
+
+def test_walkthrough_fixes_truefalse_wording_sort_rows_and_restart_asks(module, fixture_course, tmp_path):
+    from ctip.engine.simview import SimulationView
+    from ctip.engine.widgets import SelfCheck
+    from ctip.i18n import t
+    s = module()
+    items = {q.kind: q for q in s.bank.questions}
+    tf = items["truefalse"]
+    view = SelfCheck(tf, s.store, tf.id)
+    view.inputs.set(not tf.key)
+    view.check()
+    fb = view.feedback.value
+    assert f"{t('your_answer')}: «{view.inputs.describe(not tf.key)}»" in fb
+    assert f"«{view.inputs.describe(tf.key)}»" in fb
+    srt = items["sort"]
+    view = SelfCheck(srt, s.store, srt.id)
+    cats = [c.id for c in srt.categories]
+    wrong_row = next(iter(srt.key))
+    answer = {o: (c if o != wrong_row else next(x for x in cats if x != c)) for o, c in srt.key.items()}
+    view.inputs.set(answer)
+    view.check()
+    assert f"{t('sort_wrong_rows')}: {view.inputs.letters[wrong_row]}<" in view.feedback.value + "<"
+    from ctip.content import loader
+    case = next(p.stem.split(".")[0] for p in (fixture_course / "data" / "ky" / "cases").glob("*.yaml")
+                if not p.name.endswith(".scoring.yaml"))
+    sim = SimulationView(loader.simulation(case), s.store, f"sim:{case}")
+    sim.choose(sim.current().choices[0].id)
+    assert sim.path
+    sim.ask_restart()                      # first click only asks
+    assert sim.path and sim.restart_btn.description == t("sim_restart_confirm")
+    sim.ask_restart()                      # second click restarts
+    assert sim.path == [] and sim.restart_btn.description == t("sim_restart")
