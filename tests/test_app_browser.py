@@ -235,6 +235,8 @@ def test_exercise_free_text_reload_hand_in_and_grading(app, browser, tmp_path):
     kernels[0].kill()
     expect(page.locator("#ctip-dead")).to_be_visible(timeout=60_000)
     expect(page.locator("#ctip-dead")).to_contain_text("Баракты жаңылаңыз")
+    box = page.locator("#ctip-dead").bounding_box()
+    assert box["y"] < 5 and box["height"] > 30                 # at the top of the window, in view
     page.screenshot(path=str(tmp_path / "kernel-lost.png"))
     ctx.close()
 

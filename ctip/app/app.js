@@ -59,7 +59,7 @@
   var lostTimer = null;
   function dead() {
     var el = document.getElementById("ctip-dead");
-    if (el) { el.hidden = false; }
+    if (el) { document.body.appendChild(el); el.hidden = false; }   // out of the scrolling cells: stays in view
     document.body.dataset.ctipDead = "1";
   }
   function watch(tries) {
