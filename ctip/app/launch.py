@@ -172,6 +172,10 @@ def main(argv=None) -> int:
         print(t("app_no_course", file=str(args.course / START)), file=sys.stderr)
         return 1
     app = App(args.course, args.port)
+
+    def stop(signum, frame):            # `kill` (SIGTERM) stops the app as Ctrl+C does, tidily
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
     try:
         app.wait()
         print(t("app_ready", url=app.url), flush=True)
