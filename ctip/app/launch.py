@@ -149,7 +149,7 @@ class App:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.terminate()            # jupyter_server shuts its kernels down on SIGTERM
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
