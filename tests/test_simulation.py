@@ -129,7 +129,8 @@ def test_trainee_walks_a_practice_case(module, tmp_path):
     again.simulation("sim90")
     assert again.sims["sim90"].path == saved["value"]["path"]
     assert again.sims["sim90"].variant == view.variant
-    again.sims["sim90"].restart_btn.click()
+    again.sims["sim90"].restart_btn.click()          # asks first (the path would be lost)
+    again.sims["sim90"].restart_btn.click()          # confirmed: starts again
     assert again.sims["sim90"].path == [] and len(again.sims["sim90"].buttons.children) == 2
 
 

@@ -19,7 +19,8 @@ class ContentError(Exception):
 def _read(path: Path):
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            # libyaml's safe loader when present: same result as safe_load, about 6x faster
+            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError as e:
         raise ContentError(f"missing content file: {path}") from e
     except yaml.YAMLError as e:

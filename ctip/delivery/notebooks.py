@@ -14,6 +14,8 @@ from ..content.models import (CaseBlock, FigureBlock, InstructorBlock, QuizBlock
 from ..content.sources import labels, maintainer_labels
 from ..i18n import t
 
+LAB_ONLY = "ctip-lab-only"          # a cell for the JupyterLab view only (hidden in the app)
+ANSWER_CELL = "ctip-answer-cell"    # nbgrader's free-text answer cell (the app edits the text in a box)
 KERNEL = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
           "language_info": {"name": "python"}}
 START = "00_bashtalyshy.ipynb"
@@ -28,10 +30,12 @@ class _Cells:
     def _id(self) -> str:
         return f"{self.prefix}-{len(self.cells):03d}"
 
-    def md(self, text: str, nbgrader: dict | None = None, locked: bool = True):
+    def md(self, text: str, nbgrader: dict | None = None, locked: bool = True, tags: list[str] | None = None):
         c = new_markdown_cell(text.strip(), id=self._id())
         if locked:
             c.metadata.update({"editable": False, "deletable": False})
+        if tags:          # e.g. ctip-lab-only: hidden in the app (ctip/app/app.css)
+            c.metadata["tags"] = list(tags)
         if nbgrader:
             c.metadata["nbgrader"] = {"schema_version": 3, **nbgrader}
         self.cells.append(c)
@@ -86,9 +90,11 @@ def module_notebook(mid: str):
     m = loader.module(mid)
     c = _Cells(mid)
     outcomes = "\n".join(f"- {o}" for o in m.outcomes)
-    c.md(f"# {t('module_label', n=m.number)}. {m.title}\n\n{m.summary}\n\n*{t('minutes', n=m.minutes)}*\n\n"
-         f"{t('run_all')}\n\n### {t('outcomes')}\n\n{outcomes}")
-    c.code(f'from ctip.notebook import module_session\nS = module_session("{mid}")')
+    c.md(f"# {t('module_label', n=m.number)}. {m.title}\n\n{m.summary}\n\n*{t('minutes', n=m.minutes)}*")
+    c.md(t("run_all"), tags=[LAB_ONLY])
+    c.md(f"### {t('outcomes')}\n\n{outcomes}")
+    c.code(f'from ctip.notebook import module_session\nfrom ctip.engine.progress import visited\n'
+           f'S = module_session("{mid}")\nvisited("{mid}")')
     for s in m.sections:
         pending = [f"## {s.title}"]
         for b in s.blocks:
@@ -117,7 +123,8 @@ def module_notebook(mid: str):
             c.md("\n\n".join(pending))
     points = "\n".join(f"- {kp.text} {src_line(kp.src)}" for kp in m.key_points)
     c.md(f"## {t('key_points')}\n\n{points}")
-    return c.notebook()
+    c.md(f"[{t('app_back_home')}]({START})")
+    return c.notebook(title=f"{t('module_label', n=m.number)}. {m.title}")
 
 
 def start_notebook():
@@ -132,14 +139,27 @@ def start_notebook():
         e = loader.exercise(eid)
         exs.append(f"- [{e.title}](../exercises/{eid}/{eid}.ipynb)")
     c.md(f"# {k['start_title']}\n\n**{k['title']}**\n\n{k['intro']}")
-    c.md(f"## {k['how_title']}\n\n{k['how']}")
+    # the trainee's progress across modules and exercises, with a "continue" link (read from answer files)
+    c.code("from ctip.engine.progress import show_progress\nshow_progress()")
+    c.md(f"## {k['how_title']}\n\n{k['app_how']}")
+    c.md(f"{k['lab_how']}", tags=[LAB_ONLY])
     c.md(f"## {k['modules_title']}\n\n" + "\n".join(mods))
-    c.md(f"## {t('review_title')}\n\n[{t('review_open')}](kaitaloo.ipynb)")
-    c.code("from ctip.review.page import start_summary\nstart_summary()")
-    c.md(f"## {k['exercises_title']}\n\n{k['exercises']}\n\n" + "\n".join(exs))
-    c.md(f"## {k['submit_title']}\n\n{k['submit']}")
+    c.md(f"## {t('review_title')}
+
+[{t('review_open')}](kaitaloo.ipynb)")
+    c.code("from ctip.review.page import start_summary
+start_summary()")
+    c.md(f"## {k['exercises_title']}
+
+{k['app_exercises']}
+
+" + "
+".join(exs))
+    c.md(f"## {k['submit_title']}
+
+{k['app_submit']}")
     c.md(f"## {k['care_title']}\n\n{k['care']}\n\n## {k['sources_title']}\n\n{k['sources']}")
-    return c.notebook()
+    return c.notebook(title=k["start_title"])
 
 
 def glossary_notebook():
@@ -186,7 +206,9 @@ def source_notebook(eid: str, solutions=None):
     keys = loader.keys(eid, solutions)
     k = loader.course()
     c = _Cells(eid)
-    c.md(f"# {ex.title}\n\n{ex.intro}\n\n{t('run_all')}\n\n{k['partial_credit']}")
+    c.md(f"# {ex.title}\n\n{ex.intro}")
+    c.md(t("run_all"), tags=[LAB_ONLY])
+    c.md(k["partial_credit"])
     c.code(f'from ctip.notebook import exercise_session\nE = exercise_session("{eid}")',
            nbgrader={"grade": False, "solution": False, "locked": True, "grade_id": "setup"})
     for n, it in enumerate(ex.items, 1):
@@ -206,9 +228,13 @@ def source_notebook(eid: str, solutions=None):
             c.md(f"**{it.prompt}**", nbgrader={"grade": False, "solution": False, "locked": True,
                                                "grade_id": f"{it.id}_prompt2"})
         if isinstance(it, Text):
+            # the app's answer box (saved to the answer file), then nbgrader's manually graded cell,
+            # which the trainee does not see in the app; the text is placed there before grading
+            c.code(f'E.item("{it.id}")', nbgrader={"grade": False, "solution": False, "locked": True,
+                                                    "grade_id": f"{it.id}_widget"})
             c.md(f"### BEGIN SOLUTION\n**{k['model_answer_head']}:** {key.model_answer or ''}\n### END SOLUTION",
                  nbgrader={"grade": True, "solution": True, "locked": False, "points": it.points,
-                           "grade_id": f"{it.id}_answer"}, locked=False)
+                           "grade_id": f"{it.id}_answer"}, locked=False, tags=[ANSWER_CELL])
             rubric = [line for r in key.rubric for line in comment(f" [{r.points:g}] {r.text}")]
             model = comment(f"{k['model_answer_head']}: {key.model_answer}") if key.model_answer else []
             c.code("\n".join([k["rubric_comment"], "### BEGIN HIDDEN TESTS", f"# {k['rubric_head']}:",
@@ -234,8 +260,12 @@ def source_notebook(eid: str, solutions=None):
                           "### END HIDDEN TESTS"]),
                nbgrader={"grade": True, "solution": False, "locked": True, "points": it.points,
                          "grade_id": f"{it.id}_test"})
-    c.md(k["submit"], nbgrader={"grade": False, "solution": False, "locked": True, "grade_id": "submit"})
-    return c.notebook()
+    c.md(k["app_submit_exercise"], nbgrader={"grade": False, "solution": False, "locked": True,
+                                             "grade_id": "submit"})
+    c.code("from ctip.engine.handin import show_handin\nshow_handin(E)",
+           nbgrader={"grade": False, "solution": False, "locked": True, "grade_id": "handin"})
+    c.md(f"[{t('app_back_home')}](../../modules/{START})")
+    return c.notebook(title=ex.title)
 
 
 def dumps(nb) -> str:

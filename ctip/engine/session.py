@@ -197,6 +197,9 @@ class ExerciseSession:
             display(Markdown(pages.item_head(self.id, iid, self.lang)))
         if it.kind == "simulation":     # graded case: the path is recorded, no feedback
             self.views[iid] = SimulationView(loader.simulation(it.case, self.lang), self.store, iid)
+        elif it.kind == "text":         # free text: a box saved as the trainee types
+            from .freetext import FreeText
+            self.views[iid] = FreeText(it, self.store)
         else:
             self.views[iid] = GradedItem(it, self.store)
         display(self.views[iid].widget)

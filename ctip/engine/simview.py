@@ -39,7 +39,7 @@ class SimulationView:
         self.debrief = W.HTML(layout=FULL)
         self.chart = W.Image(format="png", layout=W.Layout(max_width="640px", display="none"))
         self.restart_btn = W.Button(description=self.t("sim_restart"), layout=W.Layout(width="auto"))
-        self.restart_btn.on_click(lambda _: self.restart())
+        self.restart_btn.on_click(lambda _: self.ask_restart())
         head = [W.HTML(f"<h4>{esc(sim.title)}</h4>")]
         if sim.content_note:
             head.append(W.HTML(f"<div class='ctip-note'>{esc(self.t('content_note'))}</div>"))
@@ -63,6 +63,14 @@ class SimulationView:
         self.path.append(cid)
         self.save()
         self.render()
+
+    def ask_restart(self) -> None:
+        """The first click asks (the recorded path would be lost), a second click restarts."""
+        if self.restart_btn.button_style == "warning":
+            self.restart_btn.description, self.restart_btn.button_style = self.t("sim_restart"), ""
+            self.restart()
+        elif self.path:
+            self.restart_btn.description, self.restart_btn.button_style = self.t("sim_restart_confirm"), "warning"
 
     def restart(self) -> None:
         self.path = []

@@ -173,7 +173,7 @@ class Inputs:
                          for o in sorted(value, key=self.letters.get))
 
 
-def feedback_html(inputs: Inputs, key, result: Result, explain: str | None, src) -> str:
+def feedback_html(inputs: Inputs, key, result: Result, explain: str | None, src, value=None) -> str:
     """Self-check feedback: verdict, what was missed, the explanation and the source."""
     t = inputs.t                  # in the language of this trainee
     if result.correct:
@@ -189,7 +189,13 @@ def feedback_html(inputs: Inputs, key, result: Result, explain: str | None, src)
                 lines.append(f"{esc(t('missed'))}: " + inputs.describe(result.missed))
             if result.extra:
                 lines.append(f"{esc(t('overread'))}: " + inputs.describe(result.extra))
+        elif inputs.kind == "truefalse":       # "your answer: …; right answer: …", never "Wrong. Right: Wrong"
+            lines.append(f"{esc(t('your_answer'))}: «{inputs.describe(not key)}»; "
+                         f"{esc(t('right_answer').lower())}: «{inputs.describe(key)}»")
         else:
+            if inputs.kind == "sort" and isinstance(value, dict):   # which rows were placed wrongly
+                wrong = [inputs.letters[o] for o in key if value.get(o) != key[o]]
+                lines.append(f"{esc(t('sort_wrong_rows'))}: " + ", ".join(wrong))
             lines.append(f"{esc(t('right_answer'))}: " + inputs.describe(key))
     if explain:
         lines.append(f"<i>{esc(t('explain'))}:</i> {md_inline(explain)}")
@@ -239,7 +245,7 @@ class SelfCheck:
         except InvalidAnswer:
             self.inputs.reset()
             return None
-        self.feedback.value = feedback_html(self.inputs, self.item.key, res, self.item.explain, self.item.src)
+        self.feedback.value = feedback_html(self.inputs, self.item.key, res, self.item.explain, self.item.src, value)
         return res
 
     def check(self) -> Result | None:
