@@ -12,7 +12,9 @@ from ..content import loader
 from ..content.models import (CaseBlock, FigureBlock, InstructorBlock, QuizBlock, ResultsBlock,
                               SimItem, SimulationBlock, Text, TextBlock)
 from ..content.sources import labels, maintainer_labels
-from ..i18n import t
+from ..content.overlay import BASE
+from ..engine import pages
+from ..i18n import t, translator
 
 LAB_ONLY = "ctip-lab-only"          # a cell for the JupyterLab view only (hidden in the app)
 ANSWER_CELL = "ctip-answer-cell"    # nbgrader's free-text answer cell (the app edits the text in a box)
@@ -59,8 +61,8 @@ class _Cells:
         return nb
 
 
-def src_line(refs) -> str:
-    return f"<small>{t('source')}: {labels(refs)}</small>" if refs else ""
+def src_line(refs, lang: str | None = None) -> str:
+    return f"<small>{translator(lang)('source')}: {labels(refs, lang)}</small>" if refs else ""
 
 
 def comment(text: str) -> list[str]:
@@ -68,38 +70,58 @@ def comment(text: str) -> list[str]:
     return [f"# {line}".rstrip() for line in str(text).strip().splitlines()] or ["#"]
 
 
-def quote(text: str) -> str:
-    return "\n".join("> " + line if line else ">" for line in text.strip().splitlines())
-
-
+quote = pages.quote
 STYLE_HEAD = {"case": "case_block", "warning": "content_note", "law": "law_block"}
 
 
-def text_block(b: TextBlock) -> str:
+def text_block(b: TextBlock, lang: str | None = None) -> str:
+    t = translator(lang)
     body = b.text.strip()
-    if b.style == "case":
-        body = quote(f"**{t('case_block')}**\n\n{body}")
-    elif b.style == "law":
-        body = quote(f"**{t('law_block')}**\n\n{body}")
-    elif b.style == "warning":
-        body = quote(f"**{t('content_note')}**\n\n{body}")
-    return f"{body}\n\n{src_line(b.src)}"
+    if b.style in STYLE_HEAD:
+        body = quote(f"**{t(STYLE_HEAD[b.style])}**\n\n{body}")
+    return f"{body}\n\n{src_line(b.src, lang)}"
 
 
-def module_notebook(mid: str):
-    m = loader.module(mid)
+def edition(lang: str | None) -> tuple[str, str]:
+    """(folder of a language's pages under modules/, extra session arguments). Kyrgyz pages are
+    modules/*.ipynb; another language's are modules/<lang>/*.ipynb and keep their answers in
+    modules/ (ids are shared, so answers, progress and review carry across languages)."""
+    if lang in (None, BASE):
+        return "", ""
+    return lang, f', lang="{lang}", folder=".."'
+
+
+def language_bar(lang: str | None) -> str:
+    """Links to the start page in every language the course has."""
+    here = lang or BASE
+    out = []
+    for other in loader.languages():
+        name = loader.course(other).get("language_name", other)
+        if other == here:
+            out.append(f"**{name}**")
+            continue
+        up = "" if here == BASE else "../"
+        out.append(f"[{name}]({up}{'' if other == BASE else other + '/'}{START})")
+    return " · ".join(out)
+
+
+def module_notebook(mid: str, lang: str | None = None):
+    t = translator(lang)
+    m = loader.module(mid, lang)
+    _, args = edition(lang)
     c = _Cells(mid)
     outcomes = "\n".join(f"- {o}" for o in m.outcomes)
     c.md(f"# {t('module_label', n=m.number)}. {m.title}\n\n{m.summary}\n\n*{t('minutes', n=m.minutes)}*")
     c.md(t("run_all"), tags=[LAB_ONLY])
     c.md(f"### {t('outcomes')}\n\n{outcomes}")
+    folder = '".."' if args else "None"
     c.code(f'from ctip.notebook import module_session\nfrom ctip.engine.progress import visited\n'
-           f'S = module_session("{mid}")\nvisited("{mid}")')
+           f'S = module_session("{mid}"{args})\nvisited("{mid}", {folder})')
     for s in m.sections:
         pending = [f"## {s.title}"]
         for b in s.blocks:
             if isinstance(b, TextBlock):
-                pending.append(text_block(b))
+                pending.append(text_block(b, lang))
                 continue
             if isinstance(b, InstructorBlock):
                 continue          # instructors only: docs/instructor/
@@ -113,7 +135,7 @@ def module_notebook(mid: str):
                 c.code(f'S.case("{b.case}")')
             elif isinstance(b, FigureBlock):
                 c.code(f'S.figure("{b.figure}")')
-                c.md(f"*{b.caption}*\n\n{src_line(b.src)}")
+                c.md(f"*{b.caption}*\n\n{src_line(b.src, lang)}")
             elif isinstance(b, SimulationBlock):
                 c.code(f'S.simulation("{b.simulation}")')
             elif isinstance(b, ResultsBlock):
@@ -121,63 +143,63 @@ def module_notebook(mid: str):
                 c.code("S.results()")
         if pending:
             c.md("\n\n".join(pending))
-    points = "\n".join(f"- {kp.text} {src_line(kp.src)}" for kp in m.key_points)
+    points = "\n".join(f"- {kp.text} {src_line(kp.src, lang)}" for kp in m.key_points)
     c.md(f"## {t('key_points')}\n\n{points}")
     c.md(f"[{t('app_back_home')}]({START})")
     return c.notebook(title=f"{t('module_label', n=m.number)}. {m.title}")
 
 
-def start_notebook():
-    k = loader.course()
+def start_notebook(lang: str | None = None):
+    t = translator(lang)
+    k = loader.course(lang)
+    sub, _ = edition(lang)
+    up = "../" if sub else ""
     c = _Cells("start")
     mods = []
     for mid in loader.module_ids():
-        m = loader.module(mid)
+        m = loader.module(mid, lang)
         mods.append(f"{m.number}. [{m.title}]({mid}.ipynb): {m.summary} *({t('minutes', n=m.minutes)})*")
     exs = []
     for eid in loader.exercise_ids():
-        e = loader.exercise(eid)
-        exs.append(f"- [{e.title}](../exercises/{eid}/{eid}.ipynb)")
-    c.md(f"# {k['start_title']}\n\n**{k['title']}**\n\n{k['intro']}")
-    # the trainee's progress across modules and exercises, with a "continue" link (read from answer files)
-    c.code("from ctip.engine.progress import show_progress\nshow_progress()")
+        e = loader.exercise(eid, lang)
+        exs.append(f"- [{e.title}]({up}../exercises/{eid}/{eid}.ipynb)")
+    c.md(f"{language_bar(lang)}\n\n# {k['start_title']}\n\n**{k['title']}**\n\n{k['intro']}")
+    # the choice of language is remembered (exercise pages open in it); then the trainee's
+    # progress across modules and exercises, with a "continue" link (read from answer files)
+    folder = '".."' if sub else '"."'
+    c.code(f'from ctip.engine.prefs import remember_language\nremember_language("{lang or BASE}", {folder})\n'
+           f'from ctip.engine.progress import show_progress\n'
+           f'show_progress({folder}, lang="{lang or BASE}", exercises_href="{up}../exercises")')
     c.md(f"## {k['how_title']}\n\n{k['app_how']}")
     c.md(f"{k['lab_how']}", tags=[LAB_ONLY])
     c.md(f"## {k['modules_title']}\n\n" + "\n".join(mods))
-    c.md(f"## {t('review_title')}
-
-[{t('review_open')}](kaitaloo.ipynb)")
-    c.code("from ctip.review.page import start_summary
-start_summary()")
-    c.md(f"## {k['exercises_title']}
-
-{k['app_exercises']}
-
-" + "
-".join(exs))
-    c.md(f"## {k['submit_title']}
-
-{k['app_submit']}")
+    c.md(f"## {t('review_title')}\n\n[{t('review_open')}](kaitaloo.ipynb)")
+    c.code(f'from ctip.review.page import start_summary\nstart_summary({folder}, lang="{lang or BASE}")')
+    c.md(f"## {k['exercises_title']}\n\n{k['app_exercises']}\n\n" + "\n".join(exs))
+    c.md(f"## {k['submit_title']}\n\n{k['app_submit']}")
     c.md(f"## {k['care_title']}\n\n{k['care']}\n\n## {k['sources_title']}\n\n{k['sources']}")
     return c.notebook(title=k["start_title"])
 
 
-def glossary_notebook():
+def glossary_notebook(lang: str | None = None):
     """The trainees' glossary page (modules/sozduk.ipynb), built from data/<lang>/glossary.yaml."""
     from ..content import glossary
-    k = loader.course()
+    k = loader.course(lang)
     c = _Cells("sozduk")
     c.md(f"# {k['glossary_title']}\n\n{k['glossary_intro']}")
-    for section in glossary.page(glossary.load() or {}, k):
+    for section in glossary.page(glossary.load(lang) or {}, k):
         c.md(section)
     return c.notebook()
 
 
-def review_notebook():
+def review_notebook(lang: str | None = None):
     """The spaced review page (ctip.review): 10-15 self-check items from the started modules."""
+    t = translator(lang)
+    _, args = edition(lang)
     c = _Cells("review")
-    c.md(f"# {t('review_title')}\n\n{t('review_intro')}\n\n{t('run_all')}")
-    c.code("from ctip.review.page import review_session\nR = review_session()")
+    c.md(f"# {t('review_title')}\n\n{t('review_intro')}")
+    c.md(t("run_all"), tags=[LAB_ONLY])
+    c.code(f"from ctip.review.page import review_session\nR = review_session({args.lstrip(', ')})")
     c.md(f"## {t('review_plot_head')}")
     c.code("R.plot()")
     return c.notebook()
@@ -206,27 +228,22 @@ def source_notebook(eid: str, solutions=None):
     keys = loader.keys(eid, solutions)
     k = loader.course()
     c = _Cells(eid)
-    c.md(f"# {ex.title}\n\n{ex.intro}")
+    # Kyrgyz text for nbgrader, instructors and feedback; a page in another language hides it
+    # and shows its own (ExerciseSession renders the same markdown from engine/pages.py)
+    c.md(pages.wrap_ky(f"# {ex.title}\n\n{ex.intro}"))
     c.md(t("run_all"), tags=[LAB_ONLY])
-    c.md(k["partial_credit"])
+    c.md(pages.wrap_ky(k["partial_credit"]))
     c.code(f'from ctip.notebook import exercise_session\nE = exercise_session("{eid}")',
            nbgrader={"grade": False, "solution": False, "locked": True, "grade_id": "setup"})
-    for n, it in enumerate(ex.items, 1):
+    for it in ex.items:
         key = keys.items[it.id]
-        head = [f"### {n}. ({it.points:g} {t('points_word')})"]
-        if it.content_note:
-            head.append(quote(f"**{t('content_note')}**"))
-        if it.context:
-            head.append(quote(it.context))
-        if it.figure is None:
-            head.append(f"**{it.prompt}**")
-        c.md("\n\n".join(head), nbgrader={"grade": False, "solution": False, "locked": True,
-                                          "grade_id": f"{it.id}_prompt"})
+        c.md(pages.wrap_ky(pages.item_head(eid, it.id)), nbgrader={"grade": False, "solution": False,
+                                                                   "locked": True, "grade_id": f"{it.id}_prompt"})
         if it.figure:
-            c.code(f'E.figure("{it.figure}")', nbgrader={"grade": False, "solution": False, "locked": True,
-                                                         "grade_id": f"{it.id}_figure"})
-            c.md(f"**{it.prompt}**", nbgrader={"grade": False, "solution": False, "locked": True,
-                                               "grade_id": f"{it.id}_prompt2"})
+            c.code(f'E.figure("{it.figure}", "{it.id}")', nbgrader={"grade": False, "solution": False,
+                                                                    "locked": True, "grade_id": f"{it.id}_figure"})
+            c.md(pages.wrap_ky(pages.item_prompt(eid, it.id)),
+                 nbgrader={"grade": False, "solution": False, "locked": True, "grade_id": f"{it.id}_prompt2"})
         if isinstance(it, Text):
             # the app's answer box (saved to the answer file), then nbgrader's manually graded cell,
             # which the trainee does not see in the app; the text is placed there before grading
@@ -260,11 +277,11 @@ def source_notebook(eid: str, solutions=None):
                           "### END HIDDEN TESTS"]),
                nbgrader={"grade": True, "solution": False, "locked": True, "points": it.points,
                          "grade_id": f"{it.id}_test"})
-    c.md(k["app_submit_exercise"], nbgrader={"grade": False, "solution": False, "locked": True,
-                                             "grade_id": "submit"})
-    c.code("from ctip.engine.handin import show_handin\nshow_handin(E)",
+    c.md(pages.wrap_ky(k["app_submit_exercise"]), nbgrader={"grade": False, "solution": False, "locked": True,
+                                                             "grade_id": "submit"})
+    c.code("E.footer()\nfrom ctip.engine.handin import show_handin\nshow_handin(E)",
            nbgrader={"grade": False, "solution": False, "locked": True, "grade_id": "handin"})
-    c.md(f"[{t('app_back_home')}](../../modules/{START})")
+    c.md(pages.wrap_ky(f"[{t('app_back_home')}](../../modules/{START})"))
     return c.notebook(title=ex.title)
 
 

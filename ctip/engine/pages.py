@@ -44,7 +44,7 @@ def item_prompt(eid: str, iid: str, lang: str | None = None) -> str:
 
 
 def submit_text(lang: str | None = None) -> str:
-    return loader.course(lang)["submit"].strip()
+    return loader.course(lang)["app_submit_exercise"].strip()
 
 
 def wrap_ky(markdown: str) -> str:

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..content import loader
-from ..i18n import t
+from ..i18n import translator
 from .widgets import esc
 
 
@@ -77,21 +77,21 @@ class ExerciseProgress:
     last: datetime | None
 
 
-def module_progress(mid: str, folder: Path | str | None = None) -> ModuleProgress:
+def module_progress(mid: str, folder: Path | str | None = None, lang: str | None = None) -> ModuleProgress:
     from .session import ModuleSession
     folder = Path(folder or os.getcwd())
-    s = ModuleSession(mid, folder)
+    s = ModuleSession(mid, folder, lang=lang, create=False)
     got, _, answered, total = s.score()
     last = _latest(_read_time(visits_path(mid, folder), "last"), _answers_time(s.store.path))
     return ModuleProgress(mid, s.module.number, s.module.title, answered, total, got, last)
 
 
-def exercise_progress(eid: str, folder: Path | str) -> ExerciseProgress:
+def exercise_progress(eid: str, folder: Path | str, lang: str | None = None) -> ExerciseProgress:
     from .freetext import answered
     from .handin import read_record
     from .store import AnswerStore
     folder = Path(folder)
-    ex = loader.exercise(eid)
+    ex = loader.exercise(eid, lang)
     store = AnswerStore(eid, folder)
     done = sum(1 for it in ex.items if answered(it, store.get(it.id)))
     record = read_record(eid, folder)
@@ -123,12 +123,14 @@ def _when(d: datetime | None) -> str:
     return d.astimezone().strftime("%d.%m.%Y %H:%M") if d else "—"
 
 
-def progress_html(modules_folder: Path | str | None = None, exercises_folder: Path | str | None = None) -> str:
+def progress_html(modules_folder: Path | str | None = None, exercises_folder: Path | str | None = None,
+                  lang: str | None = None, exercises_href: str = "../exercises") -> str:
+    t = translator(lang)
     """The start page's progress table (links relative to the start page in modules/)."""
     modules_folder = Path(modules_folder or os.getcwd())
     exercises_folder = Path(exercises_folder or modules_folder.parent / "exercises")
-    mods = [module_progress(mid, modules_folder) for mid in loader.module_ids()]
-    exs = [exercise_progress(eid, exercises_folder / eid) for eid in loader.exercise_ids()]
+    mods = [module_progress(mid, modules_folder, lang) for mid in loader.module_ids()]
+    exs = [exercise_progress(eid, exercises_folder / eid, lang) for eid in loader.exercise_ids()]
     rows = [f"<tr><th>{esc(t('progress_module'))}</th><th>{esc(t('progress_answered'))}</th>"
             f"<th>{esc(t('progress_score'))}</th><th>{esc(t('progress_last'))}</th></tr>"]
     for m in mods:
@@ -138,10 +140,10 @@ def progress_html(modules_folder: Path | str | None = None, exercises_folder: Pa
         state = t(f"progress_{e.state}")
         if e.state == "handed_in":
             state = t("handin_done", time=_when(e.handed_in))
-        rows.append(f"<tr><td>{_a(f'../exercises/{e.id}/{e.id}.ipynb')}{esc(e.title)}</a></td>"
+        rows.append(f"<tr><td>{_a(f'{exercises_href}/{e.id}/{e.id}.ipynb')}{esc(e.title)}</a></td>"
                     f"<td>{e.answered} / {e.total}</td><td>{esc(state)}</td><td>{_when(e.last)}</td></tr>")
     pages = [(m.last, f"{m.id}.ipynb", f"{t('module_label', n=m.number)}. {m.title}") for m in mods] + \
-            [(e.last, f"../exercises/{e.id}/{e.id}.ipynb", e.title) for e in exs]
+            [(e.last, f"{exercises_href}/{e.id}/{e.id}.ipynb", e.title) for e in exs]
     used = [p for p in pages if p[0] is not None]
     if used:
         _, href, title = max(used, key=lambda p: p[0])
@@ -154,7 +156,10 @@ def progress_html(modules_folder: Path | str | None = None, exercises_folder: Pa
             f"<table>{''.join(rows)}</table></div>")
 
 
-def show_progress(modules_folder: Path | str | None = None) -> None:
+def show_progress(modules_folder: Path | str | None = None, lang: str | None = None,
+                  exercises_href: str = "../exercises") -> None:
+    """``modules_folder``: where the answer files are (a page in another language lives in a
+    subfolder and passes ".."); ``exercises_href``: the exercises' folder as seen from the page."""
     from IPython.display import HTML, display
     from .widgets import STYLE
-    display(HTML(STYLE + progress_html(modules_folder)))
+    display(HTML(STYLE + progress_html(modules_folder, lang=lang, exercises_href=exercises_href)))

@@ -25,14 +25,15 @@ class ModuleSession:
     """Self-check questions of a module, the running score and the results chart."""
 
     def __init__(self, module_id: str, folder: Path | str | None = None, seed: int | None = None,
-                 lang: str | None = None):
+                 lang: str | None = None, create: bool = True):
         """``seed`` fixes the trainee's option order (default: the one kept in the answer file);
-        ``lang`` is the language of the page (default: the course's, Kyrgyz)."""
+        ``lang`` is the language of the page (default: the course's, Kyrgyz); ``create=False``
+        reads the answers without starting an answer file."""
         self.lang, self.t = lang, translator(lang)
         self.module = loader.module(module_id, lang)
         self.bank = loader.bank(module_id, lang)
         self.entries = {q.id: q for q in self.bank.questions}
-        self.store = AnswerStore(module_id, folder, seed=seed, lang=lang)
+        self.store = AnswerStore(module_id, folder, seed=seed, lang=lang, create=create)
         self.views: dict[str, SelfCheck] = {}
         self.score_bars: list[W.HTML] = []
         self.results_img: W.Image | None = None
@@ -193,7 +194,7 @@ class ExerciseSession:
 
     def item(self, iid: str, head: bool = True) -> None:
         it = self.items[iid]
-        if self.translated and head:
+        if self.translated and head and not it.figure:      # a figure item's head came with E.figure
             display(Markdown(pages.item_head(self.id, iid, self.lang)))
         if it.kind == "simulation":     # graded case: the path is recorded, no feedback
             self.views[iid] = SimulationView(loader.simulation(it.case, self.lang), self.store, iid)

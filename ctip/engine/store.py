@@ -73,11 +73,11 @@ class AnswerStore:
     """Answers of one notebook. ``message`` holds a localized warning for the trainee, if any."""
 
     def __init__(self, notebook: str, folder: Path | str | None = None, seed: int | None = None,
-                 lang: str | None = None):
+                 lang: str | None = None, create: bool = True):
         """``seed`` fixes this trainee's option order; by default the one in the file, else a new
         random one, written at once so that the order stays the same when the page is reopened.
         ``lang`` is the language the trainee works in (messages; kept in the file, so grading
-        feedback comes back in it)."""
+        feedback comes back in it). ``create=False`` only reads (e.g. the start page's progress)."""
         self.notebook = notebook
         self.lang = lang
         self.path = answers_path(notebook, folder)
@@ -104,7 +104,7 @@ class AnswerStore:
         self.lang = lang or (data.get("lang") if isinstance(data.get("lang"), str) else None)
         stored = data.get("seed")
         self.seed: int = seed if valid_seed(seed) else stored if valid_seed(stored) else secrets.randbits(62)
-        if self.writable and self._damaged is None and not data and not self.path.exists():
+        if create and self.writable and self._damaged is None and not data and not self.path.exists():
             try:
                 self._write()
             except OSError:     # a read-only folder: the order still holds for this session

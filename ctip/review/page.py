@@ -159,9 +159,10 @@ class ReviewPage:
         display(HTML(retention_html(self.state)))
 
 
-def review_session(folder: Path | str | None = None, clock: Clock = utcnow, seed: int | None = None) -> ReviewPage:
+def review_session(folder: Path | str | None = None, clock: Clock = utcnow, seed: int | None = None,
+                   lang: str | None = None) -> ReviewPage:
     """What the review notebook's first hidden cell calls."""
-    page = ReviewPage(folder, clock=clock, seed=seed)
+    page = ReviewPage(folder, clock=clock, seed=seed, lang=lang)
     page.header()
     page.show()
     return page
@@ -207,17 +208,18 @@ def retention_html(state: ReviewState) -> str:
             f"<p class='ctip-src'>{esc(t('review_retention_note', lang=state.lang))}</p>")
 
 
-def start_summary(folder: Path | str | None = None, clock: Clock = utcnow, link: str = PAGE) -> None:
+def start_summary(folder: Path | str | None = None, clock: Clock = utcnow, link: str = PAGE,
+                  lang: str | None = None) -> None:
     """The start page's review line ("бүгүн кайталоого N суроо", with a link) and the
     per-module retention estimate."""
-    state = ReviewState(folder, clock=clock)
+    state = ReviewState(folder, clock=clock, lang=lang)
     parts = [STYLE]
     if state.message:
         parts.append(f"<div class='ctip-note'>{esc(state.message)}</div>")
     if not state.started_modules():
-        parts.append(f"<p>{esc(t('review_none_started'))}</p>")
+        parts.append(f"<p>{esc(t('review_none_started', lang=lang))}</p>")
     else:
         n = schedule.today_count(state)
-        parts.append(f"<p><b>{esc(t('review_today', n=n))}</b> → <a href='{esc(link)}'>{esc(t('review_open'))}</a></p>")
+        parts.append(f"<p><b>{esc(t('review_today', lang=lang, n=n))}</b> → <a href='{esc(link)}'>{esc(t('review_open', lang=lang))}</a></p>")
         parts.append(retention_html(state))
     display(HTML("".join(parts)))
