@@ -42,6 +42,13 @@ class _Cells:
             c.metadata["nbgrader"] = {"schema_version": 3, **nbgrader}
         self.cells.append(c)
 
+    def params(self, lang: str | None, folder: str | None, nbgrader: dict | None = None):
+        """papermill's parameters cell: the page's language and where the answer files are
+        (tests inject other values; a trainee never sees or edits it)."""
+        self.code(f"lang = {lang!r}      # {BASE}, ru, en (None: the trainee's choice)\n"
+                  f"folder = {folder!r}   # the trainee's answer files (None: beside this page)", nbgrader)
+        self.cells[-1].metadata["tags"].append("parameters")
+
     def code(self, src: str, nbgrader: dict | None = None):
         # hidden input: trainees never see code; "Run All" runs it. JupyterLab shows the
         # first line of a hidden cell, so that line is a Kyrgyz comment, not code.
@@ -114,9 +121,9 @@ def module_notebook(mid: str, lang: str | None = None):
     c.md(f"# {t('module_label', n=m.number)}. {m.title}\n\n{m.summary}\n\n*{t('minutes', n=m.minutes)}*")
     c.md(t("run_all"), tags=[LAB_ONLY])
     c.md(f"### {t('outcomes')}\n\n{outcomes}")
-    folder = '".."' if args else "None"
+    c.params(lang or BASE, ".." if args else None)
     c.code(f'from ctip.notebook import module_session\nfrom ctip.engine.progress import visited\n'
-           f'S = module_session("{mid}"{args})\nvisited("{mid}", {folder})')
+           f'S = module_session("{mid}", lang=lang, folder=folder)\nvisited("{mid}", folder)')
     for s in m.sections:
         pending = [f"## {s.title}"]
         for b in s.blocks:
@@ -199,7 +206,8 @@ def review_notebook(lang: str | None = None):
     c = _Cells("review")
     c.md(f"# {t('review_title')}\n\n{t('review_intro')}")
     c.md(t("run_all"), tags=[LAB_ONLY])
-    c.code(f"from ctip.review.page import review_session\nR = review_session({args.lstrip(', ')})")
+    c.params(lang or BASE, ".." if args else None)
+    c.code("from ctip.review.page import review_session\nR = review_session(folder, lang=lang)")
     c.md(f"## {t('review_plot_head')}")
     c.code("R.plot()")
     return c.notebook()
@@ -233,7 +241,8 @@ def source_notebook(eid: str, solutions=None):
     c.md(pages.wrap_ky(f"# {ex.title}\n\n{ex.intro}"))
     c.md(t("run_all"), tags=[LAB_ONLY])
     c.md(pages.wrap_ky(k["partial_credit"]))
-    c.code(f'from ctip.notebook import exercise_session\nE = exercise_session("{eid}")',
+    c.params(None, None, nbgrader={"grade": False, "solution": False, "locked": True, "grade_id": "parameters"})
+    c.code(f'from ctip.notebook import exercise_session\nE = exercise_session("{eid}", lang=lang, folder=folder)',
            nbgrader={"grade": False, "solution": False, "locked": True, "grade_id": "setup"})
     for it in ex.items:
         key = keys.items[it.id]

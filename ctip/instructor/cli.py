@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 from .. import paths
+from ..content import loader
 from ..i18n import t
 
 
@@ -25,7 +26,7 @@ def parser(lang: str) -> argparse.ArgumentParser:
         p.add_argument("-h", "--help", action="help", help=h("help_help"))
         return p
     ap = localize(argparse.ArgumentParser(prog="ctip-grade", description=h("prog_description"), add_help=False))
-    ap.add_argument("--lang", choices=["ky", "en"], default=lang, help=h("help_lang"))
+    ap.add_argument("--lang", choices=loader.languages(), default=lang, help=h("help_lang"))
     sub = ap.add_subparsers(dest="command", required=True, help=h("help_command"))
     run = localize(sub.add_parser("run", help=h("help_run"), description=h("help_run"), add_help=False))
     run.add_argument("exercise", help=h("help_exercise"))
@@ -55,11 +56,10 @@ def main(argv=None) -> int:
     if not sys.warnoptions:            # third-party deprecation chatter is not for instructors
         warnings.simplefilter("ignore")
     pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--lang", choices=["ky", "en"], default=None)
+    pre.add_argument("--lang", choices=loader.languages(), default=None)
     known, _ = pre.parse_known_args(argv)
-    lang = known.lang or ("en" if paths.language() == "en" else "ky")
+    lang = known.lang or (paths.language() if paths.language() in loader.languages() else "ky")
     args = parser(lang).parse_args(argv)
-    from ..content import loader
     from .runner import run
 
     def fail(key, **fmt) -> int:
