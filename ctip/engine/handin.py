@@ -17,9 +17,7 @@ import base64
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from datetime import datetime, timezone
@@ -30,6 +28,7 @@ import ipywidgets as W
 
 from ..i18n import translator
 from .freetext import answered
+from .store import write_json
 from .widgets import esc
 
 # hook: fn(folder, exercise_id, trainee_name) -> bool (True: handed in through the exchange)
@@ -63,11 +62,7 @@ def read_record(eid: str, folder: Path) -> dict | None:
         return None
 
 
-def _write_json(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
-    os.replace(tmp, path)
+_write_json = write_json
 
 
 def unanswered(exercise, store) -> list[int]:

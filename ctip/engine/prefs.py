@@ -5,11 +5,10 @@ next choice."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from ..content import loader
+from .store import write_json
 
 FILE = "ctip-settings.json"
 
@@ -27,12 +26,8 @@ def remember_language(lang: str, folder: Path | str) -> bool:
     """Keep the choice (atomic write); False if the folder is not writable."""
     if lang not in loader.languages():
         raise ValueError(f"unknown language {lang!r}")
-    folder = Path(folder)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{FILE}.", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"lang": lang}, fh)
-        os.replace(tmp, folder / FILE)
+        write_json(Path(folder) / FILE, {"lang": lang})
         return True
     except OSError:
         return False

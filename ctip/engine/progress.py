@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..content import loader
 from ..i18n import translator
+from .store import write_json
 from .widgets import esc
 
 
@@ -28,10 +28,7 @@ def visited(notebook: str, folder: Path | str | None = None) -> None:
     """Record that a page was opened now (atomic; a failure never stops the page)."""
     path = visits_path(notebook, folder)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"last": datetime.now(timezone.utc).isoformat(timespec="seconds")}, fh)
-        os.replace(tmp, path)
+        write_json(path, {"last": datetime.now(timezone.utc).isoformat(timespec="seconds")})
     except OSError:
         pass
 

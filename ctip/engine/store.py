@@ -39,6 +39,28 @@ class StoreError(Exception):
     pass
 
 
+def write_json(path: Path, data, compact: bool = False) -> None:
+    """Write JSON atomically (temporary file in the same folder, fsync, rename): a reader sees the
+    old file or the new one, never half of one; nothing is left behind on failure."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            if compact:
+                fh.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+            else:
+                json.dump(data, fh, ensure_ascii=False, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def read_answers(path: Path) -> dict:
     """Parse an answer file strictly; raise StoreError with the reason if it is not one."""
     return read_file(path).get("answers", {})
@@ -137,17 +159,4 @@ class AnswerStore:
     def _write(self) -> None:
         data = {**getattr(self, "extra", {}), "format": FORMAT, "version": 1, "notebook": self.notebook,
                 "seed": self.seed, **({"lang": self.lang} if self.lang else {}), "answers": self.answers}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, ensure_ascii=False, indent=1)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_json(self.path, data)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from ..engine.store import FORMAT as ANSWERS_FORMAT
-from ..engine.store import MAX_BYTES, StoreError, read_answers
+from ..engine.store import MAX_BYTES, StoreError, read_answers, write_json
 from .items import catalogue, topic_label
 from .state import ReviewState, _parse_time, _valid_log
 
@@ -49,19 +48,7 @@ def attach(answer_file: Path | str, state: ReviewState) -> None:
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else \
         {"format": ANSWERS_FORMAT, "version": 1, "notebook": path.name.split(".")[0], "answers": {}}
     data[FIELD] = payload(state)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_json(path, data)
 
 
 def attach_for_exercise(exercise: str, exercise_folder: Path | str | None = None,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Callable
 from fsrs import Card, Rating, Scheduler
 
 from ..engine.scoring import InvalidAnswer, score
-from ..engine.store import StoreError, answers_path, read_answers
+from ..engine.store import StoreError, answers_path, read_answers, write_json
 from ..i18n import t
 from .items import catalogue
 
@@ -273,18 +272,5 @@ class ReviewState:
             self._cards = None
         data = {"format": FORMAT, "version": 1, "logs": self.logs,
                 "cards": {sid: c.to_dict() for sid, c in sorted(self.cards.items())}}
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{FILENAME}.", dir=self.folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-            self._written = self._signature()
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_json(self.path, data, compact=True)
+        self._written = self._signature()
