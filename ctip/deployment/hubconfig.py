@@ -162,8 +162,6 @@ def configure(c, env: dict | None = None) -> None:
          "scopes": ["admin-ui", "admin:users", "admin:groups", "list:users", "read:users",
                     "admin:servers", f"access:services!service={FORMGRADER}", "list:services",
                     f"read:services!service={FORMGRADER}"]},
-        {"name": "idle-culler", "services": ["idle-culler"],
-         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
     ]
 
     # --- servers ------------------------------------------------------------------------------
@@ -171,14 +169,17 @@ def configure(c, env: dict | None = None) -> None:
     c.Spawner.http_timeout = 90
     c.Spawner.notebook_dir = "~"
     c.Spawner.default_url = VOILA_START
-    c.JupyterHub.services = [
-        {"name": "idle-culler",
-         "command": [sys.executable, "-m", "jupyterhub_idle_culler",
-                     f"--timeout={int(env.get('CTIP_HUB_CULL_TIMEOUT', '3600'))}", "--cull-every=300"]},
-    ]
     if spawner == "local":
         c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
         c.Spawner.pre_spawn_hook = pre_spawn_hook
+        c.JupyterHub.load_roles.append(
+            {"name": "idle-culler", "services": ["idle-culler"],
+             "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]})
+        c.JupyterHub.services = [
+            {"name": "idle-culler",        # on Kubernetes the chart runs it (values.yaml: cull)
+             "command": [sys.executable, "-m", "jupyterhub_idle_culler",
+                         f"--timeout={int(env.get('CTIP_HUB_CULL_TIMEOUT', '3600'))}", "--cull-every=300"]},
+        ]
         fg_port = int(env.get("CTIP_FORMGRADER_PORT", str(port + 3)))
         c.JupyterHub.services.append({
             "name": FORMGRADER,
@@ -211,17 +212,22 @@ def lti_post_auth(authenticator, handler, auth_model):
 
 
 def kube(c, env: dict, lay: L.Layout) -> None:
-    """Zero to JupyterHub: KubeSpawner, one pod per user from the single-user image, the home on
-    a per-user volume and the exchange on a shared ReadWriteMany volume (deploy/k8s/)."""
+    """Zero to JupyterHub: the chart's values (deploy/k8s/values.yaml) are the one source; this
+    maps their single-user part onto KubeSpawner and runs their extraConfig, as the chart does,
+    so the configuration can be loaded and checked without a cluster."""
+    import yaml
+    values = yaml.safe_load((paths.ROOT / "deploy" / "k8s" / "values.yaml").read_text(encoding="utf-8"))
+    su = values["singleuser"]
     c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
-    c.KubeSpawner.image = env.get("CTIP_SINGLEUSER_IMAGE", "ctip-singleuser:latest")
-    c.KubeSpawner.default_url = VOILA_START
-    c.KubeSpawner.environment = {"CTIP_COURSE_ID": lay.course_id, "CTIP_EXCHANGE_ROOT": "/srv/nbgrader/exchange"}
-    c.KubeSpawner.volumes = [{"name": "exchange", "persistentVolumeClaim": {"claimName": "ctip-exchange"}}]
-    c.KubeSpawner.volume_mounts = [{"name": "exchange", "mountPath": "/srv/nbgrader/exchange"}]
-    c.KubeSpawner.profile_list = [
-        {"display_name": "Угуучу (trainee)", "slug": "trainee", "default": True,
-         "kubespawner_override": {"default_url": VOILA_START}},
-        {"display_name": "Instructor (JupyterLab, ctip-grade)", "slug": "instructor",
-         "kubespawner_override": {"default_url": "/lab"}},
-    ]
+    c.KubeSpawner.image = env.get("CTIP_SINGLEUSER_IMAGE", f"{su['image']['name']}:{su['image']['tag']}")
+    c.KubeSpawner.default_url = su["defaultUrl"]
+    c.KubeSpawner.cmd = [su["cmd"]]
+    c.KubeSpawner.environment = dict(su["extraEnv"])
+    c.KubeSpawner.uid, c.KubeSpawner.fs_gid = su["uid"], su["fsGid"]
+    c.KubeSpawner.volumes = list(su["storage"]["extraVolumes"])
+    c.KubeSpawner.volume_mounts = list(su["storage"]["extraVolumeMounts"])
+    c.KubeSpawner.mem_guarantee, c.KubeSpawner.mem_limit = su["memory"]["guarantee"], su["memory"]["limit"]
+    c.KubeSpawner.cpu_guarantee, c.KubeSpawner.cpu_limit = su["cpu"]["guarantee"], su["cpu"]["limit"]
+    c.KubeSpawner.start_timeout = su["startTimeout"]
+    for _name, snippet in sorted(values["hub"].get("extraConfig", {}).items()):
+        exec(compile(snippet, f"values.yaml:hub.extraConfig.{_name}", "exec"), {"c": c})
