@@ -119,25 +119,34 @@ class Hub:
 class Kernel:
     """A kernel on a user's server, driven over its websocket (as the browser does)."""
 
-    def __init__(self, hub: Hub, name: str, token: str, path: str | None = None):
-        import websocket
+    def __init__(self, hub: Hub, name: str, token: str, path: str | None = None, kernel_id: str | None = None):
         self.hub, self.name, self.token = hub, name, token
-        base = f"{hub.url}/user/{name}/api"
-        body = {"name": "python3"}
-        if path:
-            body["path"] = path
-        r = requests.post(f"{base}/kernels", json=body, timeout=120, verify=hub.verify,
-                          headers={"Authorization": f"token {token}"})
-        if r.status_code != 201:
-            raise HubError(f"kernel for {name}: {r.status_code} {r.text[:200]}")
-        self.id = r.json()["id"]
-        u = urlparse(hub.url)
-        scheme = "wss" if u.scheme == "https" else "ws"
-        self.ws = websocket.create_connection(
-            f"{scheme}://{u.netloc}/user/{name}/api/kernels/{self.id}/channels",
-            header=[f"Authorization: token {token}"], timeout=120,
-            sslopt={"cert_reqs": 0} if hub.verify is False else None)
+        if kernel_id is None:
+            body = {"name": "python3"}
+            if path:
+                body["path"] = path
+            r = requests.post(f"{hub.url}/user/{name}/api/kernels", json=body, timeout=120, verify=hub.verify,
+                              headers={"Authorization": f"token {token}"})
+            if r.status_code != 201:
+                raise HubError(f"kernel for {name}: {r.status_code} {r.text[:200]}")
+            kernel_id = r.json()["id"]
+        self.id = kernel_id
+        self.ws = self._connect()
         self.session = uuid.uuid4().hex
+
+    @classmethod
+    def attach(cls, hub: Hub, name: str, token: str, kernel_id: str) -> "Kernel":
+        """Connect to a running kernel (e.g. the one Voilà started for a page)."""
+        return cls(hub, name, token, kernel_id=kernel_id)
+
+    def _connect(self):
+        import websocket
+        u = urlparse(self.hub.url)
+        scheme = "wss" if u.scheme == "https" else "ws"
+        return websocket.create_connection(
+            f"{scheme}://{u.netloc}/user/{self.name}/api/kernels/{self.id}/channels",
+            header=[f"Authorization: token {self.token}"], timeout=300,
+            sslopt={"cert_reqs": 0} if self.hub.verify is False else None)
 
     def execute(self, code: str, timeout: float = 120) -> str:
         """Run ``code``; return its stdout; raise HubError with the traceback on an error."""
