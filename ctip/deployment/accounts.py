@@ -25,8 +25,15 @@ class AccountError(RuntimeError):
     pass
 
 
+SBIN = "/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin"
+
+
 def _run(*cmd: str) -> None:
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       env={**os.environ, "PATH": SBIN})
+    except subprocess.CalledProcessError as e:
+        raise AccountError(f"{' '.join(cmd)}: {e.stderr.decode(errors='replace').strip()}") from e
 
 
 def ensure_group(name: str) -> int:
@@ -156,8 +163,9 @@ def remove_user(name: str) -> None:
         return
     if pw.pw_gecos.split(",")[0] != MARK:
         raise AccountError(f"{name!r} was not created by the hub")
-    subprocess.run(["pkill", "-KILL", "-u", name], check=False)
-    subprocess.run(["userdel", "--remove", name], check=False, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "PATH": SBIN}
+    subprocess.run(["pkill", "-KILL", "-u", name], check=False, env=env)
+    subprocess.run(["userdel", "--remove", name], check=False, stderr=subprocess.DEVNULL, env=env)
     shutil.rmtree(pw.pw_dir, ignore_errors=True)
 
 

@@ -20,6 +20,7 @@ class Hub:
         self.url = url.rstrip("/")
         self.verify = verify
         self.admin_token: str | None = None
+        self.admin_session: requests.Session | None = None
 
     # --- browser-like sessions ---------------------------------------------------------------
     def session(self) -> requests.Session:
@@ -66,6 +67,7 @@ class Hub:
         if not self.logged_in(r):
             raise HubError(f"admin {name} could not log in ({r.status_code})")
         self.admin_token = self.token_from_session(s, name)
+        self.admin_session = s
         return self.admin_token
 
     # --- REST API ----------------------------------------------------------------------------
@@ -75,9 +77,9 @@ class Hub:
                                 headers={"Authorization": f"token {token}"}, **kw)
 
     def approve(self, name: str) -> None:
-        """NativeAuthenticator's approval (an admin-scoped toggle)."""
-        r = requests.get(f"{self.url}/hub/authorize/{name}", timeout=30, verify=self.verify,
-                         headers={"Authorization": f"token {self.admin_token}"}, allow_redirects=False)
+        """NativeAuthenticator's approval (an admin-scoped toggle on its admin page; JupyterHub
+        takes API tokens on /hub/api only, so this goes through the admin's logged-in session)."""
+        r = self.admin_session.get(f"{self.url}/hub/authorize/{name}", timeout=30, allow_redirects=False)
         if r.status_code not in (200, 302):
             raise HubError(f"approve {name}: {r.status_code}")
 

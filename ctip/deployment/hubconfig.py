@@ -133,7 +133,7 @@ def configure(c, env: dict | None = None) -> None:
     c.Authenticator.username_pattern = L.USERNAME_PATTERN
     auth = env.get("CTIP_HUB_AUTH", "native")
     if auth == "native":
-        c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
+        c.JupyterHub.authenticator_class = "ctip.deployment.nativeauth.CtipNativeAuthenticator"
         c.NativeAuthenticator.enable_signup = True
         c.NativeAuthenticator.open_signup = False            # an admin approves each sign-up
         c.NativeAuthenticator.minimum_password_length = 10
