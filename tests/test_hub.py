@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -84,9 +85,11 @@ def cohort(hubrun):
     for n in trainees:                       # signed up and approved users have a hub account once they log in
         s, r = hub.login(n, PASSWORD)
         assert hub.logged_in(r), (n, r.status_code)
-    spawn = {n: hub.start(n) for n in [teacher, *trainees]}
-    tokens = {n: hub.user_token(n) for n in [teacher, *trainees]}
-    kernels = {n: Kernel(hub, n, tokens[n]) for n in [teacher, *trainees]}
+    everyone = [teacher, *trainees]
+    with ThreadPoolExecutor(4) as ex:          # servers start in parallel, as in a class
+        spawn = dict(zip(everyone, ex.map(hub.start, everyone), strict=True))
+        tokens = dict(zip(everyone, ex.map(hub.user_token, everyone), strict=True))
+        kernels = dict(zip(everyone, ex.map(lambda n: Kernel(hub, n, tokens[n]), everyone), strict=True))
     try:
         kernels[teacher].execute("from ctip.deployment import instructor as I\n"
                                  f"I.open_exercises(I.course_root(), [{EID!r}])")

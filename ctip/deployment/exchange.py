@@ -107,13 +107,24 @@ def submit(exercise_id: str, folder: Path | str) -> str:
 
 def _close(sub: Path) -> None:
     """nbgrader leaves a submission world-readable (0644 files, a 0777 folder) and relies on
-    its unguessable name; the inbound folder is set-group-id to the instructors' group, so
-    group access is all collect needs: other trainees get nothing even with the exact name."""
+    its unguessable name. Here it is closed to everyone but the instructors' group, which owns
+    the inbound folder (set-group-id), so collect still reads it and other trainees get nothing
+    even with the exact name. Files nbgrader wrote after copying (timestamp, secret) were made
+    when the folder had lost its set-group-id bit (copytree copies the source folder's mode), so
+    they are re-made in the inbound folder, where they get the instructors' group, and moved back."""
+    inbound = sub.parent
+    gid = inbound.stat().st_gid
     for d, _dirs, files in os.walk(sub):
         for f in files:
-            os.chmod(os.path.join(d, f), 0o640)
-        os.chmod(d, 0o2750)
-    os.chmod(sub, 0o2770)      # instructors may still delete it, as nbgrader intends
+            path = Path(d) / f
+            if path.stat().st_gid != gid:
+                fd, tmp = tempfile.mkstemp(prefix=".ctip-", dir=inbound)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(path.read_bytes())
+                os.replace(tmp, path)
+            os.chmod(path, 0o640)
+        os.chmod(d, 0o750)
+    os.chmod(sub, 0o770)       # instructors may still delete it, as nbgrader intends
 
 
 def feedback(exercise_id: str) -> list[Path]:

@@ -22,17 +22,23 @@ ROOT = paths.ROOT
 
 
 def hub_venv() -> Path:
+    """The hub's environment (what ./run hub builds): the lock on a Python >= 3.11.5 that every
+    account can execute (CTIP_HUB_PYTHON; an interpreter under /root is not)."""
     venv = Path(os.environ.get("CTIP_HUB_VENV", "/srv/ctip/venv"))
     marker = venv / ".installed-requirements"
     req = ROOT / "requirements.txt"
     if not (venv / "bin" / "jupyterhub").exists() or not marker.exists() or marker.read_bytes() != req.read_bytes():
-        # what ./run hub does: an environment every trainee account can execute
+        py = os.environ.get("CTIP_HUB_PYTHON", "/usr/bin/python3")
+        ok = subprocess.run(["runuser", "-u", "nobody", "--", py, "-c",
+                             "import sys; sys.exit(not (3, 11, 5) <= sys.version_info[:3] < (3, 12))"])
+        if ok.returncode != 0:
+            raise RuntimeError(f"{py}: the hub needs a Python 3.11 >= 3.11.5 that every account can run; "
+                               "set CTIP_HUB_PYTHON (docs/academy-it.md, Install)")
         venv.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(venv.parent, 0o755)
         if not (venv / "bin" / "python").exists():
-            subprocess.run(["/usr/bin/python3", "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--ignore-requires-python", "-r", str(req)],
-                       check=True)
+            subprocess.run([py, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(req)], check=True)
         shutil.copy(req, marker)
     return venv
 
