@@ -26,6 +26,7 @@ class Hub:
     def session(self) -> requests.Session:
         s = requests.Session()
         s.verify = self.verify
+        s.trust_env = False         # loopback: no proxy, and REQUESTS_CA_BUNDLE must not override verify
         return s
 
     def _xsrf(self, s: requests.Session, path: str) -> str:

@@ -192,6 +192,7 @@ def configure(c, env: dict | None = None) -> None:
                             "CTIP_COURSE_ROOT": str(lay.course),
                             "CTIP_SOLUTIONS": str(lay.course / "solutions")},
             "oauth_no_confirm": True,
+            "timeout": 180,            # a busy server may take a while to start JupyterLab's server
         })
     elif spawner == "kube":
         kube(c, env, lay)

@@ -83,7 +83,7 @@ class HubRun:
                     **(extra_env or {})}
         verify: bool | str = True
         if tls:
-            cert, key = self_signed(self.root / "hub")
+            cert, key = self_signed(self.root)
             self.env.update(CTIP_HUB_SSL_CERT=str(cert), CTIP_HUB_SSL_KEY=str(key))
             verify = False
         self.users: list[str] = []
