@@ -21,10 +21,17 @@ class Hub:
         self.verify = verify
         self.admin_token: str | None = None
         self.admin_session: requests.Session | None = None
+        self._sessions: list[requests.Session] = []
 
     # --- browser-like sessions ---------------------------------------------------------------
+    def close(self) -> None:
+        for s in self._sessions:
+            s.close()
+        self._sessions.clear()
+
     def session(self) -> requests.Session:
         s = requests.Session()
+        self._sessions.append(s)
         s.verify = self.verify
         s.trust_env = False         # loopback: no proxy, and REQUESTS_CA_BUNDLE must not override verify
         return s
@@ -135,6 +142,7 @@ class Kernel:
             kernel_id = r.json()["id"]
         self.id = kernel_id
         self.ws = self._connect()
+        self._used = time.monotonic()
         self.session = uuid.uuid4().hex
 
     @classmethod
@@ -154,6 +162,14 @@ class Kernel:
     def execute(self, code: str, timeout: float = 120) -> str:
         """Run ``code``; return its stdout; raise HubError with the traceback on an error."""
         mid = uuid.uuid4().hex
+        if time.monotonic() - self._used > 20 or not self.ws.connected:
+            # an idle socket is not read, so the server's pings go unanswered and it closes it
+            # (as a browser tab would reconnect): a fresh connection to the same kernel
+            try:
+                self.ws.close()
+            except Exception:
+                pass
+            self.ws = self._connect()
         self.ws.send(json.dumps({
             "header": {"msg_id": mid, "msg_type": "execute_request", "username": self.name,
                        "session": self.session, "version": "5.3", "date": ""},
@@ -165,7 +181,10 @@ class Kernel:
         while not (done_shell and idle):
             if time.monotonic() - t0 > timeout:
                 raise HubError(f"kernel of {self.name}: no reply in {timeout}s")
-            msg = json.loads(self.ws.recv())
+            raw = self.ws.recv()
+            if not raw:
+                raise HubError(f"kernel of {self.name}: websocket closed")
+            msg = json.loads(raw)
             if msg.get("parent_header", {}).get("msg_id") != mid:
                 continue
             kind = msg["header"]["msg_type"]
@@ -177,6 +196,7 @@ class Kernel:
                 done_shell = True
             elif kind == "status" and msg["content"].get("execution_state") == "idle":
                 idle = True
+        self._used = time.monotonic()
         if error:
             raise HubError(f"kernel of {self.name}: {error[-1500:]}")
         return "".join(out)

@@ -181,6 +181,8 @@ def configure(c, env: dict | None = None) -> None:
                          f"--timeout={int(env.get('CTIP_HUB_CULL_TIMEOUT', '3600'))}", "--cull-every=300"]},
         ]
         fg_port = int(env.get("CTIP_FORMGRADER_PORT", str(port + 3)))
+        if env.get("CTIP_HUB_FORMGRADER", "1") == "0":
+            return                       # a hub without the formgrader service (tests of log-in only)
         c.JupyterHub.services.append({
             "name": FORMGRADER,
             "url": f"http://127.0.0.1:{fg_port}",

@@ -3,6 +3,7 @@ environment on the system Python (as ./run hub builds it), the proxy from deploy
 folder, a free port; ``stop()`` ends the hub and removes every Unix account it created."""
 from __future__ import annotations
 
+import gc
 import os
 import random
 import secrets
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import requests
@@ -67,7 +69,8 @@ def free_base_port(span: int = 4) -> int:
 
 
 class HubRun:
-    def __init__(self, tls: bool = False, failed_logins: int = 3, extra_env: dict | None = None):
+    def __init__(self, tls: bool = False, failed_logins: int = 3, extra_env: dict | None = None,
+                 formgrader: bool = True):
         from .hubclient import Hub
         self.venv = hub_venv()
         self.tag = secrets.token_hex(2)
@@ -80,7 +83,7 @@ class HubRun:
                     "CTIP_HUB_ADMINS": self.admin, "CTIP_HUB_FAILED_LOGINS": str(failed_logins),
                     "CTIP_HUB_LOCKOUT_SECONDS": "600", "CTIP_PROXY": str(proxy()),
                     "PYTHONPATH": str(ROOT), "PATH": f"{self.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
-                    **(extra_env or {})}
+                    "CTIP_HUB_FORMGRADER": "1" if formgrader else "0", **(extra_env or {})}
         verify: bool | str = True
         if tls:
             cert, key = self_signed(self.root)
@@ -130,6 +133,10 @@ class HubRun:
             except ProcessLookupError:
                 pass
         self.log.close()
+        self.hub.close()
+        with warnings.catch_warnings():      # sockets of finished requests, collected here, not later
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
         for n in self.users:
             accounts.remove_user(n)
         shutil.rmtree(self.root, ignore_errors=True)
