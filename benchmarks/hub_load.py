@@ -155,10 +155,10 @@ def run(n: int, clicks: int, workers: int) -> dict:
     try:
         hub = hr.hub
         hub.login_admin(hr.admin, PASSWORD)
-        env = {**hr.env}
-        subprocess.run(["runuser", "-u", "ctip-grader", "--", "/bin/sh", "-c",
+        env = {**hr.env, "HOME": pwd.getpwnam("ctip-grader").pw_dir}
+        subprocess.run(["/usr/sbin/runuser", "-u", "ctip-grader", "--", "/bin/sh", "-c",
                         f'umask 007; exec {hr.venv}/bin/python -m ctip.deployment.instructor open ex01 '
-                        f'--course {hr.root / "course"}'], env=env, check=True, capture_output=True)
+                        f'--course {hr.root / "course"}'], env=env, check=True, capture_output=True, cwd="/")
         names = [hr.name(f"l{i:03d}") for i in range(n)]
         t0 = time.monotonic()
 

@@ -184,6 +184,8 @@ class Kernel:
             raw = self.ws.recv()
             if not raw:
                 raise HubError(f"kernel of {self.name}: websocket closed")
+            if isinstance(raw, bytes):      # a message with binary buffers (widget images): not ours to read
+                continue
             msg = json.loads(raw)
             if msg.get("parent_header", {}).get("msg_id") != mid:
                 continue
