@@ -141,6 +141,8 @@ class Trainee:
             "import json\nprint(json.dumps([q for q, v in S.views.items()]))").strip())
 
     def click(self, qid: str) -> float:
+        if time.monotonic() - self.kernel._used > 15:     # reconnect outside the timed click
+            self.kernel.execute("pass")
         t0 = time.monotonic()
         self.kernel.execute(CLICK.format(qid=qid))
         dt = time.monotonic() - t0
