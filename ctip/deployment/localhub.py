@@ -99,7 +99,11 @@ class HubRun:
             start_new_session=True)
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.hub = Hub(self.url, verify=verify)
-        self._wait()
+        try:
+            self._wait()
+        except BaseException:
+            self.stop()             # nothing left behind when the hub does not come up
+            raise
 
     def _wait(self, timeout: float = 180) -> None:
         t0 = time.monotonic()
