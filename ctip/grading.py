@@ -15,16 +15,27 @@ from .content import loader
 from .content.models import SimScoring
 from .engine.scoring import InvalidAnswer, score
 from .engine.simulation import score_path
-from .engine.store import StoreError, answers_path, read_answers
-from .i18n import t
+from .engine.store import StoreError, answers_path, read_file
+from .i18n import translator
 
 
 def load_answers(exercise_id: str, folder: Path | str | None = None) -> tuple[dict, str | None]:
     """(answers, problem): read-only, never moves or rewrites a submitted file."""
+    data, problem = load_file(exercise_id, folder)
+    return data.get("answers", {}), problem
+
+
+def load_file(exercise_id: str, folder: Path | str | None = None) -> tuple[dict, str | None]:
     try:
-        return read_answers(answers_path(exercise_id, folder)), None
+        return read_file(answers_path(exercise_id, folder)), None
     except (StoreError, OSError) as e:
         return {}, str(e)
+
+
+def trainee_language(data: dict) -> str | None:
+    """The language the trainee worked in (kept in the answer file): feedback speaks it."""
+    lang = data.get("lang")
+    return lang if isinstance(lang, str) and lang in loader.languages() else None
 
 
 def grade_item(exercise_id: str, item_id: str, key, points: float,
@@ -48,18 +59,21 @@ def _graded(exercise_id: str, item_id: str, points: float, folder, scorer) -> tu
     turn any problem into 0 points with a reason the trainee can read."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ex = loader.exercise(exercise_id)
+        data, problem = load_file(exercise_id, folder)
+        lang = trainee_language(data)
+        t = translator(lang)
+        ex = loader.exercise(exercise_id, lang)
         number = [it.id for it in ex.items].index(item_id) + 1
         item = ex.items[number - 1]
         label, mx = t("case_part", n=number), f"{points:g}"
-        answers, problem = load_answers(exercise_id, folder)
+        answers = data.get("answers", {})
         if problem:
             return 0.0, t("grade_invalid", item=label, max=mx, why=problem)
         entry = answers.get(item_id)
         if entry is None:
             return 0.0, t("grade_missing", item=label, max=mx)
         try:
-            fraction, detail = scorer(item, entry.get("value"))
+            fraction, detail = scorer(item, entry.get("value"), lang)
         except InvalidAnswer as e:
             return 0.0, t("grade_invalid", item=label, max=mx, why=e)
         got = min(round(points * fraction, 2), float(points))
@@ -70,8 +84,8 @@ def _graded(exercise_id: str, item_id: str, points: float, folder, scorer) -> tu
 def item_result(exercise_id: str, item_id: str, key, points: float,
                 folder: Path | str | None = None) -> tuple[float, str]:
     """(points, feedback line) for one stored answer: what grade_item prints and returns."""
-    def scorer(item, value):
-        res = score(item, key, value)
+    def scorer(item, value, lang):
+        res = score(item, key, value, lang)
         return res.fraction, f"({res.summary})" if res.summary and not res.correct else ""
     return _graded(exercise_id, item_id, points, folder, scorer)
 
@@ -80,7 +94,8 @@ def simulation_result(exercise_id: str, item_id: str, scoring: dict, points: flo
                       folder: Path | str | None = None) -> tuple[float, str]:
     sc = SimScoring.model_validate(scoring)
 
-    def scorer(item, value):
+    def scorer(item, value, lang):
+        t = translator(lang)
         if not isinstance(value, dict):
             raise InvalidAnswer("expected a recorded path")
         res = score_path(loader.simulation(item.case), sc, value.get("path"))

@@ -20,3 +20,11 @@ def t(key: str, lang: str | None = None, catalog: str = "ui", **fmt) -> str:
     if text is None:
         text = key
     return text.format(**fmt) if fmt else text
+
+
+def translator(lang: str | None = None):
+    """``t`` bound to one language: what a session passes to its widgets."""
+    def tr(key: str, catalog: str = "ui", **fmt) -> str:
+        return t(key, lang, catalog, **fmt)
+    tr.lang = lang
+    return tr

@@ -1,4 +1,18 @@
 """The only import a course notebook needs (its hidden cells call these)."""
-from .engine.session import exercise_session, module_session
+from .engine import session as _session
+from .engine.session import module_session
+
+
+def exercise_session(exercise_id: str, seed: int | None = None, lang: str | None = None, folder=None):
+    """An exercise page. The trainee's spaced-review history (modules/review.state.json) goes into
+    the exercise's answer file first, so it is handed in with the answers (optional; a problem
+    there never stops the page)."""
+    try:
+        from .review.cohort import attach_for_exercise
+        attach_for_exercise(exercise_id, folder)
+    except Exception:      # the review history is a bonus; the exercise must always open
+        pass
+    return _session.exercise_session(exercise_id, seed=seed, lang=lang, folder=folder)
+
 
 __all__ = ["module_session", "exercise_session"]

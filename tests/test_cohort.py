@@ -1,5 +1,6 @@
 """ctip-grade: the cohort pipeline end to end on the fixture exercise — CSV content, re-runs,
-the adversarial corpus, resuming after a kill — plus analytics on hand-checked tables."""
+resuming after a kill — plus analytics on hand-checked tables. The adversarial corpus is in
+test_cohort_corpus.py, identity and run hygiene in test_cohort_identity.py."""
 from __future__ import annotations
 
 import csv
@@ -10,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -133,59 +133,7 @@ def test_lms_zip_import(course_root, tmp_path):
     assert stamp.startswith("2026-11-20 10:00:00")
 
 
-EXPECTED_FLAG = {
-    "deleted_graded_cell": "cells_deleted", "deleted_widget_cell": "cells_deleted",
-    "duplicated_graded_cell": "cells_duplicated", "reordered_cells": "cells_reordered",
-    "edited_locked_cell": "locked_edited", "edited_hidden_test_cell": "locked_edited",
-    "added_grade_cell": "cells_unknown", "changed_points": "metadata_edited",
-    "notebook_not_json": "nb_not_json", "notebook_not_nbformat": "nb_not_nbformat",
-    "notebook_empty_file": "nb_empty", "notebook_missing": "nb_missing",
-    "answers_missing": "answers_missing", "answers_not_json": "answers_not_json",
-    "answers_wrong_format": "answers_bad_format", "answers_wrong_types": "answers_wrong_type",
-    "answers_unknown_ids": "answers_unknown", "answers_huge": "answers_too_large",
-    "answers_tampered_scores": "answers_tampered", "answers_not_utf8": "answers_not_json",
-    "code_infinite_loop": "extra_code", "code_huge_output": "outputs_huge",
-    "code_deletes_files": "extra_code", "code_reads_keys": "extra_code", "code_changes_grade": "extra_code",
-    "code_writes_gradebook": "extra_code", "several_notebooks": "nb_several",
-    "only_checkpoint_copy": "nb_missing", "empty_folder": "no_files", "answers_symlink": "answers_missing",
-}
-
-
-def test_adversarial_corpus(course_root, tmp_path):
-    """Every kind of broken or hostile submission: the batch completes, each gets a flag with a
-    reason, no tampering lifts a score above the honest 0 of its wrong answers, and the honest
-    trainee graded before them keeps exactly what they had."""
-    inbox = tmp_path / "inbox"
-    honest = {**model_answers("ex90"), "q8": {"path": MODEL, "trainee": "x"}}
-    cohort.write_submission(inbox / "honest", "ex90", release(course_root), honest)
-    first = runner.run("ex90", course_root, inbox, progress=False)
-    assert first.states["honest"].total == 16
-    kinds = cohort.corpus_kinds("ex90", release(course_root))
-    assert len(kinds) + len(cohort.NAMES) >= 30
-    for name, make in kinds.items():
-        make(inbox / name)
-    for raw in cohort.NAMES.values():
-        folder = os.path.join(os.fsencode(inbox), raw)
-        kinds["control_wrong_answers"](Path(os.fsdecode(folder)))
-    keys_before = (course_root / "solutions" / "ex90.keys.yaml").read_bytes()
-    res = runner.run("ex90", course_root, inbox, progress=False, lang="en")
-    assert not res.failed, {k: res.states[k].flags for k in res.failed}
-    states = res.states
-    assert len(states) == 1 + len(kinds) + len(cohort.NAMES)
-    for kind, flag in EXPECTED_FLAG.items():
-        assert flag in [f[0] for f in states[kind].flags], (kind, states[kind].flags)
-    for trainee, st in states.items():
-        if trainee != "honest":
-            assert st.total == 0, (trainee, st.scores)         # tampering never pays
-    assert {k for k in states if any(f[0] == "name_renamed" for f in states[k].flags)} >= {
-        "trainee", "trainee-2", "trainee_rm_-rf_x"}
-    assert states["honest"].total == 16 and "honest" in res.skipped
-    assert (course_root / "solutions" / "ex90.keys.yaml").read_bytes() == keys_before
-    report = (res.report_dir / "report.md").read_text(encoding="utf-8")
-    assert "answer file corrupt (not JSON)" in report and "trainee added" in report
-    # originals are archived untouched
-    archived = list((course_root / "imports" / "ex90" / "notebook_not_json").rglob("ex90.ipynb"))
-    assert archived and archived[0].read_bytes() == b'{"cells": [ broken'
+# the adversarial corpus, mixed with normal submissions, is graded in tests/test_cohort_corpus.py
 
 
 def ctip_grade(root, inbox, env):

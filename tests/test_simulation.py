@@ -129,7 +129,8 @@ def test_trainee_walks_a_practice_case(module, tmp_path):
     again.simulation("sim90")
     assert again.sims["sim90"].path == saved["value"]["path"]
     assert again.sims["sim90"].variant == view.variant
-    again.sims["sim90"].restart_btn.click()
+    again.sims["sim90"].restart_btn.click()          # asks first (the path would be lost)
+    again.sims["sim90"].restart_btn.click()          # confirmed: starts again
     assert again.sims["sim90"].path == [] and len(again.sims["sim90"].buttons.children) == 2
 
 
@@ -179,3 +180,49 @@ def test_course_case_paths(cid):
         harms_seen |= set(res.harms)
     assert harms_seen, "a case must let trainees make (and learn from) harmful choices"
     assert score_path(sim, sc, sc.model_path).points == score_path(sim, sc, sc.model_path).max_points
+
+
+def test_option_order_follows_the_answer_store_seed(sim, tmp_path, monkeypatch):
+    """The order of choices is the answer file's: stable for that file whoever opens it, and
+    another trainee's file (another seed) shows another order."""
+    store = AnswerStore("m90", tmp_path / "a", seed=424242)
+    first = SimulationView(sim[0], store, "sim:sim90", scoring=sim[1])
+    assert first.variant == variant(sim[0], 424242)
+    monkeypatch.setenv("JUPYTERHUB_USER", "nurzat")        # the login does not matter
+    again = SimulationView(sim[0], AnswerStore("m90", tmp_path / "a"), "sim:sim90", scoring=sim[1])
+    assert again.variant == first.variant
+    orders = {tuple(variant(sim[0], s).orders["s1"]) + tuple(variant(sim[0], s).orders["s2"]) for s in range(30)}
+    assert len(orders) > 1
+
+
+def test_a_choice_can_be_several_harms(sim):
+    s, sc = sim
+    both = sc.model_copy(update={"choices": {**sc.choices, "c1b": sc.choices["c1b"].model_copy(
+        update={"harm": ["skip", "blame"]})}})
+    res = score_path(s, both, ["c1b", "c2a", "c3a", "c4a", "c5a", "c6a"])
+    assert res.harms == ["skip", "blame"]
+    assert res.points == score_path(s, sc, ["c1b", "c2a", "c3a", "c4a", "c5a", "c6a"]).points - \
+        {h.id: h.penalty for h in sc.harms}["blame"]
+    assert graph_problems(s, both) == []
+    typo = sc.model_copy(update={"choices": {**sc.choices, "c1b": sc.choices["c1b"].model_copy(
+        update={"harm": ["skip", "nope"]})}})
+    assert any("unknown harm 'nope'" in p for p in graph_problems(s, typo))
+
+
+@pytest.mark.parametrize("cid", loader.simulation_ids())
+def test_cases_do_not_reward_picking_options_by_length(cid):
+    """A test-wise trainee who always clicks the longest (or the shortest) option must not pass a
+    case, and the model choice is the longest option in at most a third of its scenes."""
+    sim, sc = loader.simulation(cid), loader.scoring(cid)
+    for pick in (max, min):
+        scene, path = sim.scene(sim.start), []
+        while scene.choices:
+            c = pick(scene.choices, key=lambda ch: len(ch.text))
+            path.append(c.id)
+            scene = sim.scene(c.next)
+        res = score_path(sim, sc, path)
+        print(f"{cid}: {pick.__name__}-option path scores {res.points}/{res.max_points}")
+        assert res.fraction <= 0.5, pick.__name__
+    model_scenes = [s for s in sim.scenes if any(c.id in sc.model_path for c in s.choices)]
+    longest = sum(max(s.choices, key=lambda ch: len(ch.text)).id in sc.model_path for s in model_scenes)
+    assert longest <= len(model_scenes) / 3

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from .. import paths
-from . import loader, sources
+from . import loader, overlay, sources
 from .loader import ContentError, iter_parts
 from .models import (Case, CaseBlock, FigureBlock, InstructorBlock, QuizBlock, SimItem,
                      SimulationBlock, Text, TextBlock)
@@ -141,7 +141,7 @@ def simulation_problems(cid: str, lang: str | None = None) -> list[str]:
         sc = loader.scoring(cid, lang)
     except ContentError as e:
         return [str(e)]
-    public = loader.lang_dir(lang) / "cases" / f"{cid}.scoring.yaml"
+    public = loader.base_dir() / "cases" / f"{cid}.scoring.yaml"
     private = paths.SOLUTIONS / "cases" / f"{cid}.scoring.yaml"
     out = [f"{cid}: scoring both in data/ and solutions/ (a graded case must not be public)"] \
         if public.exists() and private.exists() else []
@@ -194,20 +194,64 @@ def all_problems(lang: str | None = None) -> list[str]:
         out += exercise_problems(eid, lang)
     for did in loader.dataset_ids():
         out += dataset_problems(did)
-    if (loader.lang_dir(lang) / "indicators.yaml").exists():
+    if (loader.base_dir() / "indicators.yaml").exists():
         out += indicator_problems(lang)
     for cid in loader.simulation_ids(lang):
         out += simulation_problems(cid, lang)
-    from . import cues
-    return out + cues.problems(lang) + copied_runs(lang)
+    from . import cues, glossary
+    out += glossary.problems(lang) + copied_runs(lang)
+    out += cues.problems(lang)         # a translation must not bring length cues back
+    if (lang or paths.language()) == overlay.BASE:
+        return out
+    return out + translation_problems(lang)
+
+
+def translation_files(lang: str):
+    """(Kyrgyz source, its translation) for every content file a language mirrors."""
+    base = loader.base_dir()
+    for f in sorted(base.rglob("*.yaml")):
+        rel = f.relative_to(base)
+        if rel.name in ("ui.yaml", "instructor.yaml", "glossary.yaml"):
+            continue            # flat catalogs (ui_problems) and the per-language glossary
+        yield f, loader.translation_path(f, lang)
+    for f in [paths.DATA / "sources.yaml"] + sorted((paths.DATA / "datasets").glob("*.yaml")):
+        yield f, loader.translation_path(f, lang)
+    for f in sorted(paths.SOLUTIONS.glob("*.keys.yaml")) + sorted((paths.SOLUTIONS / "cases").glob("*.yaml")):
+        yield f, loader.translation_path(f, lang)
+
+
+def translation_problems(lang: str, missing_ok: bool = False) -> list[str]:
+    """A translation mirrors its Kyrgyz source: same ids, keys only in Kyrgyz, same list
+    lengths, every text translated with the same numbers (ctip/content/overlay.py)."""
+    import yaml
+    out = []
+    for base, tr in translation_files(lang):
+        rel = tr.relative_to(paths.ROOT) if paths.ROOT in tr.parents else tr
+        if not tr.exists():
+            if not missing_ok:
+                out.append(f"{rel}: not translated yet")
+            continue
+        try:
+            b, t = (yaml.safe_load(p.read_text(encoding="utf-8")) for p in (base, tr))
+        except yaml.YAMLError as e:
+            out.append(f"{rel}: not valid YAML: {e}")
+            continue
+        out += [f"{rel}: {p}" for p in overlay.problems(b, t, "")]
+    return out
 
 
 def main() -> int:
     from . import cues
     print("surface cues in the keys (limits: longest <= 35%, len 0.85-1.15, pos4 <= 40%, leading <= 33%, "
           "no grouped sort rows)")
-    print(cues.report())
-    probs = all_problems()
+    for lang in loader.languages():
+        print(f"[{lang}]")
+        print(cues.report(lang))
+    probs = []
+    for lang in loader.languages():
+        found = all_problems(lang)
+        print(f"{lang}: {len(found)} problem(s)")
+        probs += [f"[{lang}] {p}" for p in found]
     for p in probs:
         print(p)
     seeds = "checked against the seeds" if paths.seeds_dir() else "seeds not found: ranges only"

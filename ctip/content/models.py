@@ -360,10 +360,33 @@ class SimChoice(Strict):
     next: Ident
 
 
+# A fact of a path ("registered", "disclosed", ...) is set by the choices that lead to it (see
+# ChoiceScore.facts, SimStep.facts, SimHarm.facts). A condition or an assertion is a list of
+# literals: "fact" (it holds on this path) or "not fact" (it does not).
+FactLit = Annotated[str, StringConstraints(pattern=r"^(not )?[a-z0-9][a-z0-9_.-]*$")]
+
+
+class TextPart(Strict):
+    """A sentence of a scene shown only on the paths where ``when`` holds. ``asserts`` are the
+    facts the sentence states about the path; the case check proves they hold wherever it is
+    shown. Without a scoring (a graded case in an exercise) only parts without ``when`` show."""
+    text: str
+    when: list[FactLit] = []
+    asserts: list[FactLit] = []
+
+
 class Scene(Strict):
     id: Ident
-    text: str
+    text: str = ""
+    asserts: list[FactLit] = []        # facts the fixed text states (checked on every path)
+    parts: list[TextPart] = []         # fact-conditioned sentences shown after the text
     choices: list[SimChoice] = []      # none: an ending
+
+    @model_validator(mode="after")
+    def _has_text(self):
+        if not self.text.strip() and not self.parts:
+            raise ValueError(f"scene {self.id}: needs a text or parts")
+        return self
 
     @property
     def is_end(self) -> bool:
@@ -404,6 +427,7 @@ class SimStep(Strict):
     label: str
     points: float = Field(gt=0)
     src: list[SrcRef] = Field(min_length=1)
+    facts: list[Ident] = []            # facts every choice performing this step sets
 
 
 class SimHarm(Strict):
@@ -411,13 +435,21 @@ class SimHarm(Strict):
     label: str
     penalty: float = Field(gt=0)
     src: list[SrcRef] = Field(min_length=1)
+    facts: list[Ident] = []            # facts every choice taking this harm sets
 
 
 class ChoiceScore(Strict):
     step: Ident | None = None          # a required step this choice performs
-    harm: Ident | None = None          # a harmful action this choice is
+    harm: Ident | list[Ident] | None = None   # the harmful action(s) this choice is
+    facts: list[Ident] = []            # facts of the path this choice sets (besides its step's/harms')
     feedback: str
     src: list[SrcRef] = Field(min_length=1)
+
+    @property
+    def harms(self) -> list[str]:
+        if self.harm is None:
+            return []
+        return [self.harm] if isinstance(self.harm, str) else list(self.harm)
 
 
 class SimScoring(Strict):
@@ -430,6 +462,8 @@ class SimScoring(Strict):
     model_path: list[Ident] = Field(min_length=1)
     debrief: str
     src: list[SrcRef] = Field(min_length=1)
+    # the facts scene texts may depend on: id -> what it means (every fact used must be declared)
+    facts: dict[Ident, str] = {}
 
 
 # --- indicator checklists ------------------------------------------------------------

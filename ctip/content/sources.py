@@ -10,26 +10,48 @@ from .loader import sources
 from .models import parse_src
 
 
-def _where(seed: str, start: int) -> str:
-    info = sources()[seed]
-    part = None
-    for p in info.get("parts", []):
-        if start >= p["from"]:
-            part = p["label"]
-    return f"{info['short']}, {part}" if part else info["short"]
+def part(seed: str, line: int, lang: str | None = None) -> str | None:
+    """The chapter/section label (data/sources.yaml `parts`) of a line of a seed."""
+    found = None
+    for p in sources(lang)[seed].get("parts", []):
+        if line >= p["from"]:
+            found = p["label"]
+    return found
 
 
-def label(ref: str) -> str:
-    """'004:94-103' -> 'Колдонмо, 1-бөлүм, 1.1 (004: 94–103)' for the trainee to follow."""
-    return labels([ref])
+def _where(seed: str, start: int, end: int | None = None, lang: str | None = None) -> str:
+    info = sources(lang)[seed]
+    first = part(seed, start, lang)
+    last = part(seed, end, lang) if end is not None else first
+    if first and last and last != first:
+        return f"{info['short']}, {first} … {last}"
+    return f"{info['short']}, {first}" if first else info["short"]
 
 
-def labels(refs) -> str:
-    """Several references, grouped by document part: 'Колдонмо, 2-бөлүм (004: 554–559, 580–585)'."""
+def label(ref: str, lang: str | None = None) -> str:
+    """'004:189-198' -> 'Колдонмо, 1-бөлүм, 1.1, «Таасир этүү каражаттары»' (trainee-facing)."""
+    return labels([ref], lang)
+
+
+def labels(refs, lang: str | None = None) -> str:
+    """What a trainee sees: document, chapter and section, without seed line numbers; several
+    references to the same place are named once ('Колдонмо, 2-бөлүм; Колдонмо, 5-бөлүм')."""
+    out: list[str] = []
+    for ref in refs:
+        seed, start, end = parse_src(ref)
+        where = _where(seed, start, end, lang)
+        if where not in out:
+            out.append(where)
+    return "; ".join(out)
+
+
+def maintainer_labels(refs, lang: str | None = None) -> str:
+    """Instructor and maintainer views keep the line ranges, grouped by place:
+    'Колдонмо, 2-бөлүм (004: 554–559, 580–585)'."""
     groups: dict[tuple[str, str], list[str]] = {}
     for ref in refs:
         seed, start, end = parse_src(ref)
-        groups.setdefault((seed, _where(seed, start)), []).append(f"{start}–{end}")
+        groups.setdefault((seed, _where(seed, start, end, lang)), []).append(f"{start}–{end}")
     return "; ".join(f"{where} ({seed}: {', '.join(spans)})" for (seed, where), spans in groups.items())
 
 

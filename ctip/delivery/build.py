@@ -13,7 +13,7 @@ from pathlib import Path
 from .. import paths
 from ..content import loader
 from ..content.models import InstructorBlock
-from ..content.sources import labels
+from ..content.sources import maintainer_labels as labels   # instructor view: keep line ranges
 from . import notebooks
 from .course import release_notebook
 
@@ -36,10 +36,16 @@ def instructor_notes(mid: str) -> str:
 
 def generate(exercises: bool = True) -> dict[Path, str]:
     """Every generated file and its text, built from data/ alone."""
-    files: dict[Path, str] = {paths.MODULES / notebooks.START: notebooks.dumps(notebooks.start_notebook()),
-                              paths.DOCS / "analytics.ipynb": notebooks.dumps(notebooks.analytics_notebook())}
+    files: dict[Path, str] = {paths.DOCS / "analytics.ipynb": notebooks.dumps(notebooks.analytics_notebook())}
+    for lang in loader.languages():
+        # one set of pages per language: modules/ (Kyrgyz) and modules/<lang>/ (see notebooks.edition)
+        folder = paths.MODULES / notebooks.edition(lang)[0]
+        files[folder / notebooks.START] = notebooks.dumps(notebooks.start_notebook(lang))
+        files[folder / "sozduk.ipynb"] = notebooks.dumps(notebooks.glossary_notebook(lang))
+        files[folder / "kaitaloo.ipynb"] = notebooks.dumps(notebooks.review_notebook(lang))
+        for mid in loader.module_ids():
+            files[folder / f"{mid}.ipynb"] = notebooks.dumps(notebooks.module_notebook(mid, lang))
     for mid in loader.module_ids():
-        files[paths.MODULES / f"{mid}.ipynb"] = notebooks.dumps(notebooks.module_notebook(mid))
         files[paths.DOCS / "instructor" / f"{mid}.md"] = instructor_notes(mid)
     if exercises:
         with tempfile.TemporaryDirectory() as tmp:
@@ -60,7 +66,8 @@ def stale(files: dict[Path, str]) -> list[Path]:
 
 def orphans(files: dict[Path, str]) -> list[Path]:
     """Generated-looking files that no content produces any more."""
-    found = set(paths.MODULES.glob("*.ipynb")) | set(paths.SOLUTIONS.glob("*/*.ipynb")) \
+    found = set(paths.MODULES.glob("*.ipynb")) | {p for p in paths.MODULES.glob("*/*.ipynb") if not p.parent.name.startswith(".")} \
+        | set(paths.SOLUTIONS.glob("*/*.ipynb")) \
         | set(paths.EXERCISES.glob("*/*.ipynb")) | set((paths.DOCS / "instructor").glob("*.md")) \
         | set(paths.DOCS.glob("*.ipynb"))
     return sorted(found - set(files))

@@ -14,6 +14,17 @@ from .. import paths
 from ..i18n import t
 
 COURSE_ID = "ctip-kg"
+FREE_TEXT = "ctip.delivery.freetext.PlaceFreeText"
+# nbgrader 0.9's default Autograde.autograde_preprocessors
+STOCK_AUTOGRADE = [
+    "nbgrader.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 
 def configure(c, root: Path | str) -> None:
@@ -30,8 +41,11 @@ def configure(c, root: Path | str) -> None:
         pass
     c.Exchange.root = str(exchange)
     c.ClearSolutions.code_stub = {"python": "pass"}
-    c.ClearSolutions.text_stub = t("text_stub")
+    c.ClearSolutions.text_stub = t("text_stub_app")
     c.Execute.timeout = 60
+    # free text typed in the app lives in the answer file: put it into the manually graded answer
+    # cell before grading, so formgrader shows it (ctip.delivery.freetext)
+    c.Autograde.autograde_preprocessors = [FREE_TEXT, *STOCK_AUTOGRADE]
     # feedback must not reveal hidden tests (keys, rubrics), not even in tracebacks
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
@@ -77,6 +91,7 @@ def release_notebook(eid: str, solutions: Path | None = None) -> str:
 
 
 FAST_AUTOGRADE = [
+    FREE_TEXT,                                     # free text from the answer file (see configure)
     "ctip.delivery.fastgrade.ScoreFromAnswers",    # instead of nbgrader's Execute (no kernel)
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",

@@ -24,6 +24,11 @@ from .. import grading
 CALLS = {"grade_item": grading.item_result, "grade_simulation": grading.simulation_result}
 
 
+def _safe(text: str) -> str:
+    """Text that can be written as UTF-8 (a lone surrogate from an answer value becomes '?')."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 class HiddenTestError(ValueError):
     pass
 
@@ -75,8 +80,14 @@ class ScoreFromAnswers(NbGraderPreprocessor):
             return cell, resources
         name, args, kwargs = parsed
         out = io.StringIO()
-        with redirect_stdout(out):
-            got, line = CALLS[name](*args, folder=self.folder, **kwargs)
+        try:
+            with redirect_stdout(out):
+                got, line = CALLS[name](*args, folder=self.folder, **kwargs)
+        except Exception as e:            # as in a kernel: the cell errs and scores 0, the rest goes on
+            cell.execution_count = index
+            cell.outputs = [new_output("error", ename=type(e).__name__, evalue=_safe(str(e))[:300], traceback=[])]
+            return cell, resources
+        line = _safe(line)
         cell.execution_count = index
         cell.outputs = [new_output("stream", name="stdout", text=line + "\n"),
                         new_output("execute_result", data={"text/plain": repr(got)}, execution_count=index)]

@@ -10,6 +10,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sys
 import subprocess
 import tempfile
 import time
@@ -30,12 +31,7 @@ def hub_venv() -> Path:
     marker = venv / ".installed-requirements"
     req = ROOT / "requirements.txt"
     if not (venv / "bin" / "jupyterhub").exists() or not marker.exists() or marker.read_bytes() != req.read_bytes():
-        py = os.environ.get("CTIP_HUB_PYTHON", "/usr/bin/python3")
-        ok = subprocess.run(["runuser", "-u", "nobody", "--", py, "-c",
-                             "import sys; sys.exit(not (3, 11, 5) <= sys.version_info[:3] < (3, 12))"])
-        if ok.returncode != 0:
-            raise RuntimeError(f"{py}: the hub needs a Python 3.11 >= 3.11.5 that every account can run; "
-                               "set CTIP_HUB_PYTHON (docs/academy-it.md, Install)")
+        py = trainee_python()
         venv.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(venv.parent, 0o755)
         if not (venv / "bin" / "python").exists():
@@ -43,6 +39,57 @@ def hub_venv() -> Path:
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(req)], check=True)
         shutil.copy(req, marker)
     return venv
+
+
+CHECK = "import sys; sys.exit(not (3, 11, 5) <= sys.version_info[:3] < (3, 12))"
+
+
+def _usable(py: str) -> bool:
+    """A Python 3.11 >= 3.11.5 (the lock needs it) that an unprivileged account can run."""
+    try:
+        return subprocess.run(["runuser", "-u", "nobody", "--", py, "-c", CHECK],
+                              capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+def trainee_python() -> str:
+    """The interpreter for the hub's environment: CTIP_HUB_PYTHON, else the system's python3, else
+    a copy of the interpreter running this (e.g. one under /root, which trainees cannot reach)
+    made once under /opt, with its shared library registered. Raises with a clear reason."""
+    given = os.environ.get("CTIP_HUB_PYTHON")
+    if given:
+        if _usable(given):
+            return given
+        raise RuntimeError(f"CTIP_HUB_PYTHON={given}: not a Python 3.11 >= 3.11.5 that every account can run")
+    if _usable("/usr/bin/python3"):
+        return "/usr/bin/python3"
+    v = sys.version_info
+    if not ((3, 11, 5) <= v[:3] < (3, 12)):
+        raise RuntimeError("the hub needs a Python 3.11 >= 3.11.5 that every account can run; "
+                           "set CTIP_HUB_PYTHON (docs/academy-it.md, Install)")
+    dest = Path(f"/opt/ctip-python-{v.major}.{v.minor}.{v.micro}")
+    py = dest / "bin" / f"python{v.major}.{v.minor}"
+    if not _usable(str(py)):
+        src = Path(sys.base_prefix)
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(src, dest, symlinks=True,
+                        ignore=shutil.ignore_patterns("site-packages", "__pycache__", "test", "tests"))
+        (dest / "lib" / f"python{v.major}.{v.minor}" / "site-packages").mkdir(exist_ok=True)
+        for d, _dirs, files in os.walk(dest):
+            os.chmod(d, 0o755)
+            for f in files:
+                fp = Path(d) / f
+                if not fp.is_symlink():
+                    fp.chmod(fp.stat().st_mode | 0o444 | (0o111 if fp.stat().st_mode & 0o100 else 0))
+        if list((dest / "lib").glob("libpython*.so*")):      # a shared build: let the loader find it
+            Path("/etc/ld.so.conf.d/ctip-python.conf").write_text(f"{dest / 'lib'}\n")
+            subprocess.run(["ldconfig"], check=False)
+        if not _usable(str(py)):
+            raise RuntimeError(f"{py}: copied, but an unprivileged account still cannot run it; "
+                               "set CTIP_HUB_PYTHON (docs/academy-it.md, Install)")
+    return str(py)
 
 
 def proxy() -> Path:
@@ -168,3 +215,7 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
                                     serialization.NoEncryption()))
     os.chmod(k, 0o600)
     return c, k
+
+
+if __name__ == "__main__":          # ./run hub: print the interpreter for the hub's environment
+    print(trainee_python())

@@ -8,13 +8,14 @@ from typing import Callable
 import matplotlib.pyplot as plt
 
 from ..content import loader
-from ..i18n import t
+from ..i18n import translator
 
 COLORS = ["#1f6f8b", "#e07a1f", "#6a994e", "#9c4f96", "#bc4749", "#577590"]
 
 
-def three_elements():
+def three_elements(lang: str | None = None):
     """Act + means + purpose -> trafficking; for a child, act + purpose suffice."""
+    t = translator(lang)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
     panels = [
         (axes[0], t("fig.adults"), [t("fig.act"), t("fig.means"), t("fig.purpose")], t("fig.tip")),
@@ -39,8 +40,9 @@ def three_elements():
     return fig
 
 
-def topic_results(labels: list[str], shares: list[float], title: str):
+def topic_results(labels: list[str], shares: list[float], title: str, lang: str | None = None):
     """Share of points earned per topic (0-100 %), drawn from the trainee's answers."""
+    t = translator(lang)
     fig, ax = plt.subplots(figsize=(8, 0.5 + 0.55 * max(1, len(labels))), layout="constrained")
     ax.barh(labels, [100 * s for s in shares], color=COLORS[0])
     ax.set_xlim(0, 100)
@@ -52,8 +54,8 @@ def topic_results(labels: list[str], shares: list[float], title: str):
     return fig
 
 
-def dataset_chart(dataset_id: str):
-    ds = loader.dataset(dataset_id)
+def dataset_chart(dataset_id: str, lang: str | None = None):
+    ds = loader.dataset(dataset_id, lang)
     fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
     xs = list(dict.fromkeys(p.x for s in ds.series for p in s.points))
     width = 0.8 / len(ds.series)
@@ -88,8 +90,8 @@ def known(name: str) -> bool:
     return name in BUILTIN or name in loader.dataset_ids()
 
 
-def draw(name: str):
-    return BUILTIN[name]() if name in BUILTIN else dataset_chart(name)
+def draw(name: str, lang: str | None = None):
+    return BUILTIN[name](lang) if name in BUILTIN else dataset_chart(name, lang)
 
 
 close = plt.close
@@ -103,8 +105,9 @@ def png(fig) -> bytes:
     return buf.getvalue()
 
 
-def path_chart(mine: list[float], model: list[float], max_points: float):
+def path_chart(mine: list[float], model: list[float], max_points: float, lang: str | None = None):
     """Points after each decision: the trainee's path against the model path."""
+    t = translator(lang)
     fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
     ax.plot(range(1, len(model) + 1), model, marker="o", color=COLORS[2], label=t("sim_model_path"))
     ax.plot(range(1, len(mine) + 1), mine, marker="s", color=COLORS[0], label=t("sim_your_path"))

@@ -71,8 +71,8 @@ def normalize(item, response):
     raise InvalidAnswer(f"kind {kind!r} is not scored automatically")
 
 
-def score(item, key, response) -> Result:
-    """Score a response (raises InvalidAnswer for a malformed one)."""
+def score(item, key, response, lang: str | None = None) -> Result:
+    """Score a response (raises InvalidAnswer for a malformed one); the summary is in ``lang``."""
     response = normalize(item, response)
     kind = "multi" if item.kind == "checklist" else item.kind
     if kind in ("single", "truefalse"):
@@ -81,18 +81,18 @@ def score(item, key, response) -> Result:
         chosen, right = set(response), set(key)
         hits, wrong = len(chosen & right), len(chosen - right)
         frac = max(0.0, (hits - wrong) / len(right))
-        return Result(frac, t("grade_multi", right=hits, total=len(right), wrong=wrong),
+        return Result(frac, t("grade_multi", lang, right=hits, total=len(right), wrong=wrong),
                       missed=[o for o in item.option_ids if o in right - chosen],
                       extra=[o for o in item.option_ids if o in chosen - right])
     if kind == "sort":
         hits = sum(1 for o, c in key.items() if response.get(o) == c)
         wrong = [o for o in item.option_ids if o in response and response[o] != key[o]]
         missing = [o for o in item.option_ids if o not in response]
-        return Result(hits / len(key), t("grade_sort", right=hits, total=len(key)),
+        return Result(hits / len(key), t("grade_sort", lang, right=hits, total=len(key)),
                       missed=missing, extra=wrong)
     if kind == "order":
         pos = {o: i for i, o in enumerate(response)}
         pairs = list(combinations(key, 2))
         good = sum(1 for a, b in pairs if pos[a] < pos[b])
-        return Result(good / len(pairs), t("grade_order", right=good, total=len(pairs)))
+        return Result(good / len(pairs), t("grade_order", lang, right=good, total=len(pairs)))
     raise InvalidAnswer(f"kind {kind!r} is not scored automatically")

@@ -4,13 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import ipywidgets as W
-from IPython.display import HTML, Image, display
+from IPython.display import HTML, Image, Markdown, display
 
 from ..content import loader
 from ..content.loader import iter_parts
 from ..content.models import Case
-from ..i18n import t
-from . import plots
+from ..i18n import translator
+from . import pages, plots, prefs
 from .scoring import InvalidAnswer, score
 from .simview import SimulationView
 from .store import AnswerStore
@@ -24,12 +24,16 @@ def _note(text: str) -> W.HTML:
 class ModuleSession:
     """Self-check questions of a module, the running score and the results chart."""
 
-    def __init__(self, module_id: str, folder: Path | str | None = None, seed: int | None = None):
-        """``seed`` fixes the trainee's option order (default: the one kept in the answer file)."""
-        self.module = loader.module(module_id)
-        self.bank = loader.bank(module_id)
+    def __init__(self, module_id: str, folder: Path | str | None = None, seed: int | None = None,
+                 lang: str | None = None, create: bool = True):
+        """``seed`` fixes the trainee's option order (default: the one kept in the answer file);
+        ``lang`` is the language of the page (default: the course's, Kyrgyz); ``create=False``
+        reads the answers without starting an answer file."""
+        self.lang, self.t = lang, translator(lang)
+        self.module = loader.module(module_id, lang)
+        self.bank = loader.bank(module_id, lang)
         self.entries = {q.id: q for q in self.bank.questions}
-        self.store = AnswerStore(module_id, folder, seed=seed)
+        self.store = AnswerStore(module_id, folder, seed=seed, lang=lang, create=create)
         self.views: dict[str, SelfCheck] = {}
         self.score_bars: list[W.HTML] = []
         self.results_img: W.Image | None = None
@@ -77,7 +81,7 @@ class ModuleSession:
 
     def _score_text(self) -> str:
         got, mx, answered, total = self.score()
-        return f"<b>{esc(t('score', got=f'{got:g}', max=mx, answered=answered, total=total))}</b>"
+        return f"<b>{esc(self.t('score', got=f'{got:g}', max=mx, answered=answered, total=total))}</b>"
 
     def refresh(self) -> None:
         text = self._score_text()
@@ -105,7 +109,7 @@ class ModuleSession:
         self.views[qid] = view
         parts = [view.widget]
         if item.content_note:
-            parts.insert(0, _note(t("content_note")))
+            parts.insert(0, _note(self.t("content_note")))
         display(W.VBox(parts))
 
     def case(self, cid: str) -> None:
@@ -120,35 +124,35 @@ class ModuleSession:
                     got += score(p, p.key, v).fraction if v is not None else 0
                 except InvalidAnswer:
                     pass
-            total.value = f"<b>{esc(t('case_done', got=f'{got:g}', max=len(case.parts)))}</b>"
+            total.value = f"<b>{esc(self.t('case_done', got=f'{got:g}', max=len(case.parts)))}</b>"
             self.refresh()
 
         views = []
         for n, p in enumerate(case.parts, 1):
-            v = SelfCheck(p, self.store, f"{cid}/{p.id}", on_scored=update, number=t("case_part", n=n))
+            v = SelfCheck(p, self.store, f"{cid}/{p.id}", on_scored=update, number=self.t("case_part", n=n))
             self.views[f"{cid}/{p.id}"] = v
             views.append(v)
         head = [W.HTML(f"<h4>{esc(case.title)}</h4>")]
         if case.content_note:
-            head.append(_note(t("content_note")))
+            head.append(_note(self.t("content_note")))
         head.append(W.HTML(f"<div class='ctip-q'>{md_inline(case.text)}</div>"))
         update()
         display(W.VBox(head + [v.widget for v in views] + [total]))
 
     def figure(self, name: str) -> None:
         # a PNG, whatever matplotlib backend the kernel has
-        display(Image(data=plots.png(plots.draw(name))))
+        display(Image(data=plots.png(plots.draw(name, self.lang))))
 
     def simulation(self, case_id: str) -> None:
         """A branching case for practice: feedback after each choice and a debrief."""
-        view = SimulationView(loader.simulation(case_id), self.store, f"sim:{case_id}",
-                              scoring=loader.scoring(case_id))
+        view = SimulationView(loader.simulation(case_id, self.lang), self.store, f"sim:{case_id}",
+                              scoring=loader.scoring(case_id, self.lang))
         self.sims[case_id] = view
         display(view.widget)
 
     def _results_png(self) -> bytes:
         names, shares = self.topic_shares()
-        return plots.png(plots.topic_results(names, shares, t("results_title")))
+        return plots.png(plots.topic_results(names, shares, self.t("results_title"), self.lang))
 
     def results(self) -> None:
         """The trainee's own results per topic; redrawn after every check."""
@@ -160,39 +164,71 @@ class ModuleSession:
 class ExerciseSession:
     """A graded exercise: widgets save answers to <exercise>.answers.json, no verdicts shown."""
 
-    def __init__(self, exercise_id: str, folder: Path | str | None = None, seed: int | None = None):
-        self.exercise = loader.exercise(exercise_id)
+    def __init__(self, exercise_id: str, folder: Path | str | None = None, seed: int | None = None,
+                 lang: str | None = None):
+        """``lang``: the page's language; by default the one this trainee's answer file was
+        started in, else the language chosen on the start page (prefs), else Kyrgyz."""
+        self.id = exercise_id
+        self.store = AnswerStore(exercise_id, folder, seed=seed, lang=lang)
+        if lang is None:
+            lang = prefs.exercise_language(folder or Path.cwd(), self.store.lang)
+            self.store.lang = lang
+        self.lang, self.t = lang, translator(lang)
+        self.exercise = loader.exercise(exercise_id, lang)
         self.items = {it.id: it for it in self.exercise.items}
-        self.store = AnswerStore(exercise_id, folder, seed=seed)
         self.views: dict[str, GradedItem] = {}
+
+    @property
+    def translated(self) -> bool:
+        """The notebook's own text is Kyrgyz; in another language the page shows its own."""
+        return (self.lang or "ky") != "ky"
 
     def header(self) -> None:
         display(HTML(STYLE))
+        if self.translated:
+            display(HTML(f"<style>.{pages.KY_CLASS} {{display: none !important}}</style>"))
+            display(Markdown(pages.exercise_head(self.id, self.lang)))
         if self.store.message:
             display(_note(self.store.message))
-        display(_note(t("exercise_hint")))
+        display(_note(self.t("exercise_hint")))
 
-    def item(self, iid: str) -> None:
+    def item(self, iid: str, head: bool = True) -> None:
         it = self.items[iid]
+        if self.translated and head and not it.figure:      # a figure item's head came with E.figure
+            display(Markdown(pages.item_head(self.id, iid, self.lang)))
         if it.kind == "simulation":     # graded case: the path is recorded, no feedback
-            self.views[iid] = SimulationView(loader.simulation(it.case), self.store, iid)
+            self.views[iid] = SimulationView(loader.simulation(it.case, self.lang), self.store, iid)
+        elif it.kind == "text":         # free text: a box saved as the trainee types
+            from .freetext import FreeText
+            self.views[iid] = FreeText(it, self.store)
         else:
             self.views[iid] = GradedItem(it, self.store)
         display(self.views[iid].widget)
 
-    def figure(self, name: str) -> None:
-        # a PNG, whatever matplotlib backend the kernel has
-        display(Image(data=plots.png(plots.draw(name))))
+    def figure(self, name: str, iid: str | None = None) -> None:
+        # a PNG, whatever matplotlib backend the kernel has; an item with a figure has its
+        # prompt after the figure
+        if self.translated and iid:
+            display(Markdown(pages.item_head(self.id, iid, self.lang, with_prompt=False)))
+        display(Image(data=plots.png(plots.draw(name, self.lang))))
+        if self.translated and iid:
+            display(Markdown(pages.item_prompt(self.id, iid, self.lang)))
+
+    def footer(self) -> None:
+        if self.translated:
+            display(Markdown(pages.submit_text(self.lang)))
 
 
-def module_session(module_id: str, seed: int | None = None) -> ModuleSession:
-    s = ModuleSession(module_id, seed=seed)
+def module_session(module_id: str, seed: int | None = None, lang: str | None = None,
+                   folder: Path | str | None = None) -> ModuleSession:
+    s = ModuleSession(module_id, folder, seed=seed, lang=lang)
     s.header()
     return s
 
 
-def exercise_session(exercise_id: str, seed: int | None = None) -> ExerciseSession:
-    s = ExerciseSession(exercise_id, seed=seed)
+def exercise_session(exercise_id: str, seed: int | None = None, lang: str | None = None,
+                     folder: Path | str | None = None) -> ExerciseSession:
+    s = ExerciseSession(exercise_id, folder, seed=seed, lang=lang)
     s.header()
     return s
 

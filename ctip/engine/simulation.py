@@ -13,7 +13,7 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 
-from ..content.models import SimScoring, Simulation
+from ..content.models import Scene, SimScoring, Simulation
 from .scoring import InvalidAnswer
 
 
@@ -67,8 +67,7 @@ def score_path(sim: Simulation, sc: SimScoring, path) -> SimResult:
         tag = sc.choices[cid]
         if tag.step and tag.step not in done:
             done.append(tag.step)
-        if tag.harm:
-            taken.append(tag.harm)
+        taken.extend(tag.harms)
         cumulative.append(total(done, taken)[0])
     points, bad = total(done, taken)
     return SimResult(points=points, max_points=round(sum(s.points for s in sc.steps), 2), done=done,
@@ -128,8 +127,7 @@ def graph_problems(sim: Simulation, sc: SimScoring) -> list[str]:
     for cid, tag in sc.choices.items():
         if tag.step and tag.step not in steps:
             out.append(f"{sim.id}/{cid}: unknown step {tag.step!r}")
-        if tag.harm and tag.harm not in harms:
-            out.append(f"{sim.id}/{cid}: unknown harm {tag.harm!r}")
+        out += [f"{sim.id}/{cid}: unknown harm {h!r}" for h in tag.harms if h not in harms]
     out += [f"{sim.id}: order names unknown step" for a, b in sc.order if a not in steps or b not in steps]
     reachable_steps = {t.step for t in sc.choices.values() if t.step}
     out += [f"{sim.id}: step {s} is performed by no choice" for s in sorted(steps - reachable_steps)]
@@ -146,6 +144,99 @@ def graph_problems(sim: Simulation, sc: SimScoring) -> list[str]:
     decisions = sum(1 for s in sim.scenes if not s.is_end)
     if decisions < 6:
         out.append(f"{sim.id}: only {decisions} decision points (at least 6)")
+    return out + ending_problems(sim, sc)
+
+
+# --- facts of a path and texts true to it ---------------------------------------------------
+
+def choice_facts(sc: SimScoring, cid: str) -> set[str]:
+    """The facts a choice sets: its own, its step's and its harms'."""
+    tag = sc.choices[cid]
+    steps = {s.id: s for s in sc.steps}
+    harms = {h.id: h for h in sc.harms}
+    out = set(tag.facts)
+    if tag.step in steps:
+        out |= set(steps[tag.step].facts)
+    for h in tag.harms:
+        if h in harms:
+            out |= set(harms[h].facts)
+    return out
+
+
+def path_facts(sc: SimScoring, path) -> frozenset[str]:
+    """The facts that hold after a path (facts only accumulate: what was done stays done)."""
+    facts: set[str] = set()
+    for cid in path:
+        facts |= choice_facts(sc, cid)
+    return frozenset(facts)
+
+
+def _literal(lit: str) -> tuple[bool, str]:
+    return (False, lit[4:]) if lit.startswith("not ") else (True, lit)
+
+
+def holds(lits, facts) -> bool:
+    """Do all literals ("fact" / "not fact") hold for this set of facts?"""
+    return all((name in facts) == positive for positive, name in map(_literal, lits))
+
+
+def scene_text(scene: Scene, facts=None) -> str:
+    """The text a trainee sees in a scene: the fixed text and every part whose condition holds.
+    facts=None (no scoring, a graded case): only the parts that hold on every path."""
+    shown = [scene.text.strip()] if scene.text.strip() else []
+    for part in scene.parts:
+        if (not part.when) if facts is None else holds(part.when, facts):
+            shown.append(part.text.strip())
+    return "\n\n".join(shown)
+
+
+def ending_problems(sim: Simulation, sc: SimScoring) -> list[str]:
+    """Walk every path; fail where a text shown on it asserts a fact the path contradicts.
+
+    Every sentence that states an outcome declares it (scene ``asserts``, part ``asserts``);
+    every fact named must be declared in the scoring's ``facts`` and set by some choice, so a
+    typo cannot make a "not x" condition true everywhere. Each (scene, facts) state is visited
+    once; a problem names one path that shows it."""
+    out: list[str] = []
+    declared = set(sc.facts)
+    setters = set().union(*(choice_facts(sc, c) for c in sc.choices)) if sc.choices else set()
+    used: set[str] = set()
+    for s in sim.scenes:
+        lits = list(s.asserts) + [x for p in s.parts for x in (*p.when, *p.asserts)]
+        used |= {_literal(x)[1] for x in lits}
+    for c in sc.choices.values():
+        used |= set(c.facts)
+    used |= {f for s in sc.steps for f in s.facts} | {f for h in sc.harms for f in h.facts}
+    out += [f"{sim.id}: fact {f!r} is not declared in the scoring's facts" for f in sorted(used - declared)]
+    out += [f"{sim.id}: fact {f!r} is set by no choice" for f in sorted(declared - setters)]
+    if out:
+        return out
+    seen: set[tuple[str, frozenset]] = set()
+    reported: set[str] = set()
+
+    def report(key: str, msg: str) -> None:
+        if key not in reported:
+            reported.add(key)
+            out.append(msg)
+
+    def visit(sid: str, facts: frozenset, path: list[str]) -> None:
+        if (sid, facts) in seen:
+            return
+        seen.add((sid, facts))
+        scene = sim.scene(sid)
+        where = f"{sim.id}/{sid}"
+        if not holds(scene.asserts, facts):
+            report(sid, f"{where}: text asserts {scene.asserts} but the path {path} has facts {sorted(facts)}")
+        for n, part in enumerate(scene.parts):
+            if holds(part.when, facts) and not holds(part.asserts, facts):
+                report(f"{sid}#{n}", f"{where} part {n + 1} asserts {part.asserts} but the path {path} "
+                                     f"has facts {sorted(facts)}")
+        if not scene_text(scene, facts).strip():
+            report(f"{sid}#empty", f"{where}: no text is shown on the path {path}")
+        for c in scene.choices:
+            visit(c.next, facts | choice_facts(sc, c.id), path + [c.id])
+
+    visit(sim.start, frozenset(), [])
     return out
 
 
@@ -161,8 +252,9 @@ class Variant:
         return out
 
 
-def variant(sim: Simulation, trainee: str) -> Variant:
-    """Deterministic per trainee and case: which surface details and option order to show."""
+def variant(sim: Simulation, trainee: str | int) -> Variant:
+    """Deterministic per trainee (or per answer-file seed) and case: which surface details and
+    option order to show."""
     seed = int(hashlib.sha256(f"{trainee}\x00{sim.id}".encode()).hexdigest()[:16], 16)
     rng = random.Random(seed)
     values = {k: rng.choice(v) for k, v in sorted(sim.variables.items()) if v}

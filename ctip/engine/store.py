@@ -72,10 +72,14 @@ def valid_seed(value) -> bool:
 class AnswerStore:
     """Answers of one notebook. ``message`` holds a localized warning for the trainee, if any."""
 
-    def __init__(self, notebook: str, folder: Path | str | None = None, seed: int | None = None):
+    def __init__(self, notebook: str, folder: Path | str | None = None, seed: int | None = None,
+                 lang: str | None = None, create: bool = True):
         """``seed`` fixes this trainee's option order; by default the one in the file, else a new
-        random one, written at once so that the order stays the same when the page is reopened."""
+        random one, written at once so that the order stays the same when the page is reopened.
+        ``lang`` is the language the trainee works in (messages; kept in the file, so grading
+        feedback comes back in it). ``create=False`` only reads (e.g. the start page's progress)."""
         self.notebook = notebook
+        self.lang = lang
         self.path = answers_path(notebook, folder)
         self.message: str | None = None
         self.writable = True
@@ -90,13 +94,17 @@ class AnswerStore:
             # only when a new answer is saved, so nothing is ever overwritten
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
             self._damaged = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-            self.message = t("store_corrupt", file=self.path.name, backup=self._damaged.name)
+            self.message = t("store_corrupt", lang, file=self.path.name, backup=self._damaged.name)
         except OSError as e:
             self.writable = False
-            self.message = t("store_unreadable", file=self.path.name, error=e.strerror or e)
+            self.message = t("store_unreadable", lang, file=self.path.name, error=e.strerror or e)
+        # other top-level fields (e.g. the review history handed in with an exercise) are kept
+        self.extra = {k: v for k, v in data.items()
+                      if k not in ("format", "version", "notebook", "seed", "lang", "answers")}
+        self.lang = lang or (data.get("lang") if isinstance(data.get("lang"), str) else None)
         stored = data.get("seed")
         self.seed: int = seed if valid_seed(seed) else stored if valid_seed(stored) else secrets.randbits(62)
-        if self.writable and self._damaged is None and not data and not self.path.exists():
+        if create and self.writable and self._damaged is None and not data and not self.path.exists():
             try:
                 self._write()
             except OSError:     # a read-only folder: the order still holds for this session
@@ -127,8 +135,8 @@ class AnswerStore:
         return now.astimezone().strftime("%H:%M")
 
     def _write(self) -> None:
-        data = {"format": FORMAT, "version": 1, "notebook": self.notebook, "seed": self.seed,
-                "answers": self.answers}
+        data = {**getattr(self, "extra", {}), "format": FORMAT, "version": 1, "notebook": self.notebook,
+                "seed": self.seed, **({"lang": self.lang} if self.lang else {}), "answers": self.answers}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:

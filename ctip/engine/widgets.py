@@ -8,7 +8,7 @@ from typing import Callable
 import ipywidgets as W
 
 from ..content.sources import labels as src_labels
-from ..i18n import t
+from ..i18n import translator
 from .scoring import InvalidAnswer, Result, score
 from .shuffle import display_order
 from .store import AnswerStore, StoreError
@@ -28,6 +28,7 @@ STYLE = """<style>
 .ctip-fb-ok {color: #1e6b30} .ctip-fb-bad {color: #a12a2a} .ctip-fb-part {color: #9a5b00}
 .ctip-note {background: #fff4e5; border-left: 4px solid #e07a1f; padding: 6px 10px}
 .ctip-src {color: #555; font-size: 90%}
+.ctip-context {background: #fff; border: 1px solid #d6e2ea; padding: 6px 10px; margin: 4px 0 8px 0}
 .ctip-q .ctip-choice {white-space: normal; height: auto; text-align: left; padding: 6px 10px;
   line-height: 1.4; margin: 3px 0}
 </style>"""
@@ -54,8 +55,8 @@ class Inputs:
     ``order`` is the trainee's display order of the option ids (shuffle.display_order); letters
     follow it, so feedback names options by the letters this trainee saw."""
 
-    def __init__(self, item, order: list[str] | None = None):
-        self.item = item
+    def __init__(self, item, order: list[str] | None = None, lang: str | None = None):
+        self.item, self.t = item, translator(lang)
         self.kind = "multi" if item.kind == "checklist" else item.kind
         by_id = {o.id: o for o in getattr(item, "options", [])}
         opts = [by_id[o] for o in order] if order and sorted(order) == sorted(by_id) else list(by_id.values())
@@ -66,7 +67,7 @@ class Inputs:
                                         value=None, layout=FULL)
             self.box, self.controls = self.radio, [self.radio]
         elif self.kind == "truefalse":
-            self.radio = W.RadioButtons(options=[(t("tf_true"), True), (t("tf_false"), False)],
+            self.radio = W.RadioButtons(options=[(self.t("tf_true"), True), (self.t("tf_false"), False)],
                                         value=None, layout=FULL)
             self.box, self.controls = self.radio, [self.radio]
         elif self.kind == "multi":
@@ -75,7 +76,7 @@ class Inputs:
             self.controls = list(self.checks.values())
             self.box = W.VBox(self.controls, layout=FULL)
         elif self.kind == "sort":
-            cats = [(t("not_chosen"), None)] + [(c.text, c.id) for c in item.categories]
+            cats = [(self.t("not_chosen"), None)] + [(c.text, c.id) for c in item.categories]
             self.drops = {o.id: W.Dropdown(options=cats, value=None, layout=W.Layout(width="40%"))
                           for o in opts}
             self.controls = list(self.drops.values())
@@ -84,8 +85,8 @@ class Inputs:
             self.box = W.VBox(rows, layout=FULL)
         elif self.kind == "order":
             listing = "".join(f"<div><b>{letter(i)})</b> {esc(o.text)}</div>" for i, o in enumerate(opts))
-            steps = [(t("not_chosen"), None)] + [(f"{letter(i)}) {o.text}", o.id) for i, o in enumerate(opts)]
-            self.drops = {n: W.Dropdown(options=steps, value=None, description=t("order_position", n=n + 1),
+            steps = [(self.t("not_chosen"), None)] + [(f"{letter(i)}) {o.text}", o.id) for i, o in enumerate(opts)]
+            self.drops = {n: W.Dropdown(options=steps, value=None, description=self.t("order_position", n=n + 1),
                                         style={"description_width": "90px"}, layout=FULL)
                           for n in range(len(opts))}
             self.controls = list(self.drops.values())
@@ -121,9 +122,9 @@ class Inputs:
         if self.kind == "order":
             values = [d.value for d in self.drops.values() if d.value is not None]
             if len(values) != len(set(values)):
-                return t("order_duplicate")
+                return self.t("order_duplicate")
         if self.get() is None:
-            return t("need_all") if self.kind in ("sort", "order") else t("need_answer")
+            return self.t("need_all") if self.kind in ("sort", "order") else self.t("need_answer")
         return None
 
     def set(self, value) -> None:
@@ -159,7 +160,7 @@ class Inputs:
     def describe(self, value) -> str:
         """A response in words (for feedback)."""
         if self.kind == "truefalse":
-            return t("tf_true") if value else t("tf_false")
+            return self.t("tf_true") if value else self.t("tf_false")
         if self.kind == "single":
             return f"{self.letters[value]}) {esc(self.texts[value])}"
         if self.kind == "multi":
@@ -172,8 +173,9 @@ class Inputs:
                          for o in sorted(value, key=self.letters.get))
 
 
-def feedback_html(inputs: Inputs, key, result: Result, explain: str | None, src) -> str:
+def feedback_html(inputs: Inputs, key, result: Result, explain: str | None, src, value=None) -> str:
     """Self-check feedback: verdict, what was missed, the explanation and the source."""
+    t = inputs.t                  # in the language of this trainee
     if result.correct:
         head = f"<b class='ctip-fb-ok'>{esc(t('correct'))}</b>"
     elif result.fraction > 0:
@@ -187,18 +189,24 @@ def feedback_html(inputs: Inputs, key, result: Result, explain: str | None, src)
                 lines.append(f"{esc(t('missed'))}: " + inputs.describe(result.missed))
             if result.extra:
                 lines.append(f"{esc(t('overread'))}: " + inputs.describe(result.extra))
+        elif inputs.kind == "truefalse":       # "your answer: …; right answer: …", never "Wrong. Right: Wrong"
+            lines.append(f"{esc(t('your_answer'))}: «{inputs.describe(not key)}»; "
+                         f"{esc(t('right_answer').lower())}: «{inputs.describe(key)}»")
         else:
+            if inputs.kind == "sort" and isinstance(value, dict):   # which rows were placed wrongly
+                wrong = [inputs.letters[o] for o in key if value.get(o) != key[o]]
+                lines.append(f"{esc(t('sort_wrong_rows'))}: " + ", ".join(wrong))
             lines.append(f"{esc(t('right_answer'))}: " + inputs.describe(key))
     if explain:
         lines.append(f"<i>{esc(t('explain'))}:</i> {md_inline(explain)}")
     if inputs.item.kind == "checklist":
         from ..content.loader import indicators
-        step = indicators().next_steps[inputs.item.role]
+        step = indicators(t.lang).next_steps[inputs.item.role]
         lines.append(f"<b>{esc(t('indicators_not_proof'))}</b>")
         lines.append(f"<b>{esc(t('next_step'))}:</b> {md_inline(step.text)} "
-                     f"<span class='ctip-src'>({esc(src_labels(step.src))})</span>")
+                     f"<span class='ctip-src'>({esc(src_labels(step.src, t.lang))})</span>")
     if src:
-        lines.append(f"<span class='ctip-src'>{esc(t('source'))}: {esc(src_labels(src))}</span>")
+        lines.append(f"<span class='ctip-src'>{esc(t('source'))}: {esc(src_labels(src, t.lang))}</span>")
     return "<br>".join(lines)
 
 
@@ -208,15 +216,17 @@ class SelfCheck:
     def __init__(self, item, store: AnswerStore, qid: str, on_scored: Callable | None = None,
                  number: str | None = None):
         self.item, self.store, self.qid, self.on_scored = item, store, qid, on_scored
-        self.inputs = Inputs(item, display_order(item, store.seed, qid))
+        self.inputs = Inputs(item, display_order(item, store.seed, qid), getattr(store, "lang", None))
+        self.t = self.inputs.t
         self.feedback = W.HTML(layout=FULL)
-        self.check_btn = W.Button(description=t("check"), button_style="primary",
+        self.check_btn = W.Button(description=self.t("check"), button_style="primary",
                                   layout=W.Layout(width="auto"))
-        self.retry_btn = W.Button(description=t("retry"), layout=W.Layout(width="auto"))
+        self.retry_btn = W.Button(description=self.t("retry"), layout=W.Layout(width="auto"))
         self.check_btn.on_click(lambda _: self.check())
         self.retry_btn.on_click(lambda _: self.retry())
         title = f"<b>{esc(number)}</b> " if number else ""
-        prompt = W.HTML(f"<div>{title}{md_inline(item.prompt)}<br><i>{esc(t(self.inputs.hint()))}</i></div>",
+        context = f"<div class='ctip-context'>{md_inline(item.context)}</div>" if item.context else ""
+        prompt = W.HTML(f"<div>{title}{context}{md_inline(item.prompt)}<br><i>{esc(self.t(self.inputs.hint()))}</i></div>",
                         layout=FULL)
         self.widget = W.VBox([prompt, self.inputs.box, W.HBox([self.check_btn, self.retry_btn]),
                               self.feedback], layout=FULL)
@@ -227,7 +237,7 @@ class SelfCheck:
             self.show(saved)
 
     def result(self, value) -> Result:
-        return score(self.item, self.item.key, value)
+        return score(self.item, self.item.key, value, self.t.lang)
 
     def show(self, value) -> Result | None:
         try:
@@ -235,7 +245,7 @@ class SelfCheck:
         except InvalidAnswer:
             self.inputs.reset()
             return None
-        self.feedback.value = feedback_html(self.inputs, self.item.key, res, self.item.explain, self.item.src)
+        self.feedback.value = feedback_html(self.inputs, self.item.key, res, self.item.explain, self.item.src, value)
         return res
 
     def check(self) -> Result | None:
@@ -248,7 +258,7 @@ class SelfCheck:
         try:
             self.store.put(self.qid, value, res.fraction)
         except (StoreError, OSError) as e:
-            self.feedback.value += f"<br><b class='ctip-fb-bad'>{esc(t('not_saved', error=e))}</b>"
+            self.feedback.value += f"<br><b class='ctip-fb-bad'>{esc(self.t('not_saved', error=e))}</b>"
         if self.on_scored:
             self.on_scored()
         return res
@@ -264,15 +274,16 @@ class GradedItem:
     def __init__(self, item, store: AnswerStore):
         # the prompt stands in the markdown cell above, so it also shows in feedback HTML
         self.item, self.store = item, store
-        self.inputs = Inputs(item, display_order(item, store.seed, item.id))
+        self.inputs = Inputs(item, display_order(item, store.seed, item.id), getattr(store, "lang", None))
+        self.t = self.inputs.t
         self.status = W.HTML(layout=FULL)
-        prompt = W.HTML(f"<i>{esc(t(self.inputs.hint()))}</i>", layout=FULL)
+        prompt = W.HTML(f"<i>{esc(self.t(self.inputs.hint()))}</i>", layout=FULL)
         self.widget = W.VBox([prompt, self.inputs.box, self.status], layout=FULL)
         self.widget.add_class("ctip-q")
         saved = store.get(item.id)
         if saved is not None:
             self.inputs.set(saved)
-            self.status.value = esc(t("answered"))
+            self.status.value = esc(self.t("answered"))
         self.inputs.observe(self.save)
 
     def save(self) -> None:
@@ -283,6 +294,6 @@ class GradedItem:
             return
         try:
             when = self.store.put(self.item.id, value)
-            self.status.value = f"<span class='ctip-fb-ok'>{esc(t('saved', time=when))}</span>"
+            self.status.value = f"<span class='ctip-fb-ok'>{esc(self.t('saved', time=when))}</span>"
         except (StoreError, OSError) as e:
-            self.status.value = f"<b class='ctip-fb-bad'>{esc(t('not_saved', error=e))}</b>"
+            self.status.value = f"<b class='ctip-fb-bad'>{esc(self.t('not_saved', error=e))}</b>"

@@ -67,7 +67,7 @@ def distractor_counts(values: list, options: list[str]) -> dict[str, int]:
     for v in values:
         for o in (v if isinstance(v, list) else [v]):
             key = str(o).lower() if isinstance(o, bool) else o
-            if key in counts:
+            if isinstance(key, str) and key in counts:      # values of the wrong shape are not counted
                 counts[key] += 1
     return counts
 
@@ -75,8 +75,10 @@ def distractor_counts(values: list, options: list[str]) -> dict[str, int]:
 # --- gathering from a graded course -----------------------------------------------------
 
 def cohort_table(states: dict, columns: list[tuple[str, str]], max_points: dict[str, float]):
-    """(trainee ids, item ids, share matrix) of the graded trainees."""
-    graded = sorted(k for k, s in states.items() if s.status == "graded")
+    """(trainee ids, item ids, share matrix) of the graded trainees whose submission is not
+    broken (no usable answer file, answers of the wrong shape, grading failed): those would
+    count as wrong answers and distort the item statistics."""
+    graded = sorted(k for k, s in states.items() if s.status == "graded" and not getattr(s, "broken", False))
     items = [item for _, item in columns]
     m = np.array([[states[k].scores.get(g, 0.0) / max_points[g] if max_points[g] else 0.0
                    for g, _ in columns] for k in graded], dtype=float).reshape(len(graded), len(columns))

@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 from .. import paths
+from ..content import loader
 from ..i18n import t
 
 
@@ -24,7 +26,7 @@ def parser(lang: str) -> argparse.ArgumentParser:
         p.add_argument("-h", "--help", action="help", help=h("help_help"))
         return p
     ap = localize(argparse.ArgumentParser(prog="ctip-grade", description=h("prog_description"), add_help=False))
-    ap.add_argument("--lang", choices=["ky", "en"], default=lang, help=h("help_lang"))
+    ap.add_argument("--lang", choices=loader.languages(), default=lang, help=h("help_lang"))
     sub = ap.add_subparsers(dest="command", required=True, help=h("help_command"))
     run = localize(sub.add_parser("run", help=h("help_run"), description=h("help_run"), add_help=False))
     run.add_argument("exercise", help=h("help_exercise"))
@@ -32,6 +34,7 @@ def parser(lang: str) -> argparse.ArgumentParser:
     run.add_argument("--course", type=Path, default=paths.ROOT, help=h("help_course"))
     run.add_argument("--report", type=Path, help=h("help_report"))
     run.add_argument("--no-feedback", action="store_true", help=h("help_no_feedback"))
+    run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=h("help_wait"))
     demo = localize(sub.add_parser("demo", help=h("help_demo"), description=h("help_demo"), add_help=False))
     demo.add_argument("--exercise", default="ex01", help=h("help_exercise"))
     demo.add_argument("--trainees", type=int, default=60, help=h("help_trainees"))
@@ -50,12 +53,13 @@ def make_demo_course(course: Path, eid: str) -> Path:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not sys.warnoptions:            # third-party deprecation chatter is not for instructors
+        warnings.simplefilter("ignore")
     pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--lang", choices=["ky", "en"], default=None)
+    pre.add_argument("--lang", choices=loader.languages(), default=None)
     known, _ = pre.parse_known_args(argv)
-    lang = known.lang or ("en" if paths.language() == "en" else "ky")
+    lang = known.lang or (paths.language() if paths.language() in loader.languages() else "ky")
     args = parser(lang).parse_args(argv)
-    from ..content import loader
     from .runner import run
 
     def fail(key, **fmt) -> int:
@@ -67,23 +71,33 @@ def main(argv=None) -> int:
         return fail("error_no_source", path=args.source)
     if args.command == "run" and not (args.course / "solutions" / args.exercise).is_dir():
         return fail("error_no_course", path=args.course, exercise=args.exercise)
-    if args.command == "demo":
-        from ..delivery.course import env_bin_on_path
-        from .cohort import make_cohort
-        course = make_demo_course(args.course.resolve(), args.exercise)
-        incoming = course / "incoming" / args.exercise
-        shutil.rmtree(incoming, ignore_errors=True)
-        with env_bin_on_path():
-            from ..delivery.course import fast_api
-            from .runner import ensure_assignment
-            ensure_assignment(fast_api(course), course, args.exercise)
-        n, bad = make_cohort(args.exercise, course / "exercises" / args.exercise / f"{args.exercise}.ipynb",
-                             incoming, n=args.trainees, seed=args.seed)
-        print(t("demo_made", lang, "instructor", n=n, bad=bad, path=incoming))
-        result = run(args.exercise, course, incoming, lang=lang)
-    else:
-        result = run(args.exercise, args.course, args.source, feedback=not args.no_feedback,
-                     report_dir=args.report, lang=lang)
+    from .intake import IntakeError
+    from .runner import Locked
+    try:
+        if args.command == "demo":
+            from ..delivery.course import env_bin_on_path
+            from .cohort import make_cohort
+            course = make_demo_course(args.course.resolve(), args.exercise)
+            incoming = course / "incoming" / args.exercise
+            shutil.rmtree(incoming, ignore_errors=True)
+            with env_bin_on_path():
+                from ..delivery.course import fast_api
+                from .runner import ensure_assignment
+                ensure_assignment(fast_api(course), course, args.exercise)
+            n, bad = make_cohort(args.exercise, course / "exercises" / args.exercise / f"{args.exercise}.ipynb",
+                                 incoming, n=args.trainees, seed=args.seed)
+            print(t("demo_made", lang, "instructor", n=n, bad=bad, path=incoming))
+            result = run(args.exercise, course, incoming, lang=lang)
+        else:
+            result = run(args.exercise, args.course, args.source, feedback=not args.no_feedback,
+                         report_dir=args.report, lang=lang, wait=args.wait)
+    except KeyboardInterrupt:
+        print("\n" + t("interrupted", lang, "instructor"), file=sys.stderr)
+        return 130
+    except Locked as e:
+        return fail("error_locked", holder=e.holder)
+    except IntakeError as e:
+        return fail(e.code, **e.params)
     print(t("done", lang, "instructor", graded=len(result.graded), skipped=len(result.skipped),
             failed=len(result.failed), report=result.report_dir / "report.md"))
     return 0

@@ -3,6 +3,7 @@ statistics with flags, and the analytics plots as PNGs next to it."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,58 @@ def module_means(course_root: Path) -> tuple[list[str], list[float]]:
     return names, [float(np.mean(per[n])) for n in names]
 
 
+STALE_MARK = "<!-- ctip-grade: stale -->"
+
+
+def flag_text(code: str, params: dict, lang: str | None) -> str:
+    """One flag in the instructor's language (a flag whose text is unknown still shows)."""
+    params = dict(params) if isinstance(params, dict) else {}
+    if "stage" in params:
+        params["stage"] = _ti(f"stage.{params['stage']}", lang)
+    if "kind" in params:
+        params["kind"] = _ti(f"reason.{params['kind']}", lang)
+    try:
+        return _ti(f"flag.{code}", lang, **params)
+    except Exception:
+        return f"{code} {params}"
+
+
+def mark_stale(report_dir: Path, lang: str | None = None) -> None:
+    """Until this run rewrites it, the old report says it is out of date."""
+    md = report_dir / "report.md"
+    try:
+        text = md.read_text(encoding="utf-8")
+    except OSError:
+        return
+    if not text.startswith(STALE_MARK):
+        banner = _ti("report_stale", lang, time=datetime.now().strftime("%Y-%m-%d %H:%M"))
+        md.write_text(f"{STALE_MARK}\n> **{banner}**\n\n{text}", encoding="utf-8")
+    js = report_dir / "report.json"
+    try:
+        data = json.loads(js.read_text(encoding="utf-8"))
+        data["stale"] = True
+        js.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    except (OSError, ValueError, TypeError):
+        pass
+
+
+def write_safely(result: RunResult, course_root: Path, lang: str | None = None) -> Path:
+    """The report is always rewritten: if the full one cannot be made, a short one says why
+    (and the grades CSV, written before, stands)."""
+    try:
+        return write(result, course_root, lang)
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:
+        lines = str(e).strip().splitlines()
+        why = (lines[-1] if lines else type(e).__name__)[:200]
+        out = result.report_dir / "report.md"
+        out.write_text(f"# {_ti('report_title', lang, exercise=result.exercise)}\n\n"
+                       f"> **{_ti('report_failed', lang, error=why)}**\n\n"
+                       + _ti("report_csv", lang, path=result.csv_path.name) + "\n", encoding="utf-8")
+        return out
+
+
 def write(result: RunResult, course_root: Path, lang: str | None = None) -> Path:
     out = result.report_dir
     eid = result.exercise
@@ -60,12 +113,26 @@ def write(result: RunResult, course_root: Path, lang: str | None = None) -> Path
     if not flagged:
         lines.append(_ti("report_none", lang))
     for st in sorted(flagged, key=lambda s: s.trainee):
-        reasons = "; ".join(_ti(f"flag.{code}", lang, **params) for code, params in st.flags)
+        reasons = "; ".join(flag_text(code, params, lang) for code, params in st.flags)
         lines.append(f"- **{st.trainee}** ({st.total:g} / {st.max_score:g}): {reasons}")
+    notices = getattr(result, "notices", [])
+    if notices:
+        lines += ["", f"## {_ti('report_notices', lang)}", ""]
+        lines += [f"- {flag_text(code, params, lang)}" for code, params in notices]
+    older = {s.trainee: s.older for s in result.states.values() if s.older}
+    if older:
+        lines += ["", f"## {_ti('report_older', lang)}", ""]
+        for tid in sorted(older):
+            lines.append(f"- **{tid}**: " + "; ".join(f"{when} → `{where}`" for when, where in older[tid]))
     summary = {"exercise": eid, "graded": result.graded, "skipped": result.skipped, "failed": result.failed,
-               "flags": {s.trainee: s.flags for s in flagged}, "items": {}}
+               "flags": {s.trainee: s.flags for s in flagged}, "notices": notices,
+               "older_attempts": older, "items": {}, "stale": False}
     trainees, items, m, weights = item_stats(result, course_root)
+    left_out = sorted(k for k, s in result.states.items() if s.broken)
+    summary["left_out_of_item_statistics"] = left_out
     lines += ["", f"## {_ti('report_items', lang)}", ""]
+    if left_out:
+        lines += [_ti("report_left_out", lang, n=len(left_out), ids=", ".join(left_out)), ""]
     figures = {}
     if len(trainees) >= MIN_TRAINEES and m.size:
         p = analytics.difficulty(m)

@@ -1,0 +1,1 @@
+"""The trainee app: the course served by Voilà (see launch.py)."""

@@ -1,0 +1,195 @@
+"""The trainee app: the course notebooks served by Voilà as web pages (no code, no notebook menus).
+
+    python -m ctip.app                  # serve this checkout's modules/ and exercises/, print the URL
+    python -m ctip.app --port 8870 --course /path/to/course
+
+Only modules/ and exercises/ are served (through a small folder of links), never solutions/ (keys
+and rubrics) or anything else in the course folder. The page template is Voilà's lab template
+with the course's own texts (title, loading and error messages from data/<lang>/ui.yaml), no
+links to the internet, and the app's style sheet (readable column, phone-sized, 40 px tap targets).
+The server listens on 127.0.0.1 only.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from .. import paths
+from ..i18n import t
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE = HERE / "template"
+START = "modules/00_bashtalyshy.ipynb"
+SERVED = ("modules", "exercises")
+# lab extensions Voilà would load but cannot host (console errors; nbgrader's panels are for instructors)
+DENY_EXTENSIONS = ["@jupyter/nbgrader", "@jupyter-notebook/lab-extension", "@jupyter-notebook/application-extension"]
+PLACEHOLDER = re.compile(r"@@(js:)?([A-Za-z0-9_.]+)@@")
+
+
+def _fill(text: str, lang: str) -> str:
+    """Replace @@key@@ (HTML-escaped text) and @@js:key@@ (a JavaScript string) from ui.yaml."""
+    extra = {"lang": lang, "css": (HERE / "app.css").read_text(encoding="utf-8")}
+
+    def value(m):
+        key = m.group(2)
+        if key == "js_code":
+            return _fill((HERE / "app.js").read_text(encoding="utf-8"), lang)
+        raw = extra[key] if key in extra else t(key, lang)
+        if m.group(1):
+            return json.dumps(raw, ensure_ascii=False).replace("</", "<\\/")
+        return raw if key == "css" else html.escape(raw)
+    return PLACEHOLDER.sub(value, text)
+
+
+def render_template(dest: Path, lang: str | None = None) -> Path:
+    """Write the Voilà template `ctip` (texts filled in) under dest/voila/templates/ctip."""
+    lang = lang or paths.language()
+    out = dest / "voila" / "templates" / "ctip"
+    out.mkdir(parents=True, exist_ok=True)
+    for f in TEMPLATE.iterdir():
+        (out / f.name).write_text(_fill(f.read_text(encoding="utf-8"), lang), encoding="utf-8")
+    return out
+
+
+def prepare(course: Path, work: Path, lang: str | None = None) -> Path:
+    """The served root (links to the course's trainee folders) and the template; returns the root."""
+    root = work / "root"
+    root.mkdir(parents=True, exist_ok=True)
+    for name in SERVED:
+        link = root / name
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        if (course / name).is_dir():
+            link.symlink_to((course / name).resolve(), target_is_directory=True)
+    render_template(work / "share" / "jupyter", lang)
+    return root
+
+
+def free_port(preferred: int | None = None) -> int:
+    for port in ([preferred] if preferred else []) + [0]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError("no free port")
+
+
+def voila_command(root: Path, port: int) -> list[str]:
+    return [sys.executable, "-m", "voila", str(root), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+            "--Voila.port_retries=0", "--template=ctip", "--theme=light",
+            "--VoilaConfiguration.classic_tree=True", "--VoilaConfiguration.show_tracebacks=False",
+            "--VoilaConfiguration.allow_template_override=NO", "--VoilaConfiguration.allow_theme_override=NO",
+            f"--VoilaConfiguration.extension_denylist={json.dumps(DENY_EXTENSIONS)}",
+            # a kernel nobody uses for 2 hours is stopped (the page then says to reload)
+            "--MappingKernelManager.cull_idle_timeout=7200", "--MappingKernelManager.cull_interval=300"]
+
+
+def environment(work: Path) -> dict:
+    env = dict(os.environ)
+    share = str(work / "share" / "jupyter")
+    env["JUPYTER_PATH"] = share + (os.pathsep + env["JUPYTER_PATH"] if env.get("JUPYTER_PATH") else "")
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["PYTHONPATH"] = str(paths.ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def start_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/voila/render/{START}"
+
+
+def wait_ready(proc: subprocess.Popen, port: int, timeout: float = 120) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            return False
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/static/voila.js", timeout=2)
+            return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+class App:
+    """A running app (used by ./run app and by the browser tests)."""
+
+    def __init__(self, course: Path | None = None, port: int | None = None, lang: str | None = None,
+                 log: Path | None = None):
+        self.course = Path(course or paths.ROOT).resolve()
+        self.work = Path(tempfile.mkdtemp(prefix="ctip-app-"))
+        self.root = prepare(self.course, self.work, lang)
+        self.port = free_port(port)
+        self.log_path = log or self.work / "voila.log"
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(voila_command(self.root, self.port), env=environment(self.work),
+                                     stdout=self._log, stderr=subprocess.STDOUT, cwd=self.work)
+        self.url = start_url(self.port)
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def wait(self, timeout: float = 120) -> None:
+        if not wait_ready(self.proc, self.port, timeout):
+            self._log.flush()
+            tail = self.log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+            self.stop()
+            raise RuntimeError(f"{t('app_failed')}\n{tail}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()            # jupyter_server shuts its kernels down on SIGTERM
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+        self._log.close()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="ctip-app", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--port", type=int, default=8866, help="port (another free one if it is taken)")
+    ap.add_argument("--course", type=Path, default=paths.ROOT, help="folder with modules/ and exercises/")
+    args = ap.parse_args(argv)
+    if not (args.course / START).exists():
+        print(t("app_no_course", file=str(args.course / START)), file=sys.stderr)
+        return 1
+    app = App(args.course, args.port)
+
+    def stop(signum, frame):            # `kill` (SIGTERM) stops the app as Ctrl+C does, tidily
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        app.wait()
+        print(t("app_ready", url=app.url), flush=True)
+        print(t("app_stop"), flush=True)
+        app.proc.wait()
+    except KeyboardInterrupt:
+        pass
+    except RuntimeError as e:
+        print(e, file=sys.stderr)
+        return 1
+    finally:
+        app.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
