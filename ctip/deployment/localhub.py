@@ -1,0 +1,221 @@
+"""Start a real academy hub on loopback for tests and benchmarks (root only): the hub's own
+environment on the system Python (as ./run hub builds it), the proxy from deploy/, a fresh state
+folder, a free port; ``stop()`` ends the hub and removes every Unix account it created."""
+from __future__ import annotations
+
+import gc
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import sys
+import subprocess
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import requests
+
+from .. import paths
+
+ROOT = paths.ROOT
+
+
+def hub_venv() -> Path:
+    """The hub's environment (what ./run hub builds): the lock on a Python >= 3.11.5 that every
+    account can execute (CTIP_HUB_PYTHON; an interpreter under /root is not)."""
+    venv = Path(os.environ.get("CTIP_HUB_VENV", "/srv/ctip/venv"))
+    marker = venv / ".installed-requirements"
+    req = ROOT / "requirements.txt"
+    if not (venv / "bin" / "jupyterhub").exists() or not marker.exists() or marker.read_bytes() != req.read_bytes():
+        py = trainee_python()
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(venv.parent, 0o755)
+        if not (venv / "bin" / "python").exists():
+            subprocess.run([py, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(req)], check=True)
+        shutil.copy(req, marker)
+    return venv
+
+
+CHECK = "import sys; sys.exit(not (3, 11, 5) <= sys.version_info[:3] < (3, 12))"
+
+
+def _usable(py: str) -> bool:
+    """A Python 3.11 >= 3.11.5 (the lock needs it) that an unprivileged account can run."""
+    try:
+        return subprocess.run(["runuser", "-u", "nobody", "--", py, "-c", CHECK],
+                              capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+def trainee_python() -> str:
+    """The interpreter for the hub's environment: CTIP_HUB_PYTHON, else the system's python3, else
+    a copy of the interpreter running this (e.g. one under /root, which trainees cannot reach)
+    made once under /opt, with its shared library registered. Raises with a clear reason."""
+    given = os.environ.get("CTIP_HUB_PYTHON")
+    if given:
+        if _usable(given):
+            return given
+        raise RuntimeError(f"CTIP_HUB_PYTHON={given}: not a Python 3.11 >= 3.11.5 that every account can run")
+    if _usable("/usr/bin/python3"):
+        return "/usr/bin/python3"
+    v = sys.version_info
+    if not ((3, 11, 5) <= v[:3] < (3, 12)):
+        raise RuntimeError("the hub needs a Python 3.11 >= 3.11.5 that every account can run; "
+                           "set CTIP_HUB_PYTHON (docs/academy-it.md, Install)")
+    dest = Path(f"/opt/ctip-python-{v.major}.{v.minor}.{v.micro}")
+    py = dest / "bin" / f"python{v.major}.{v.minor}"
+    if not _usable(str(py)):
+        src = Path(sys.base_prefix)
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(src, dest, symlinks=True,
+                        ignore=shutil.ignore_patterns("site-packages", "__pycache__", "test", "tests"))
+        (dest / "lib" / f"python{v.major}.{v.minor}" / "site-packages").mkdir(exist_ok=True)
+        for d, _dirs, files in os.walk(dest):
+            os.chmod(d, 0o755)
+            for f in files:
+                fp = Path(d) / f
+                if not fp.is_symlink():
+                    fp.chmod(fp.stat().st_mode | 0o444 | (0o111 if fp.stat().st_mode & 0o100 else 0))
+        if list((dest / "lib").glob("libpython*.so*")):      # a shared build: let the loader find it
+            Path("/etc/ld.so.conf.d/ctip-python.conf").write_text(f"{dest / 'lib'}\n")
+            subprocess.run(["ldconfig"], check=False)
+        if not _usable(str(py)):
+            raise RuntimeError(f"{py}: copied, but an unprivileged account still cannot run it; "
+                               "set CTIP_HUB_PYTHON (docs/academy-it.md, Install)")
+    return str(py)
+
+
+def proxy() -> Path:
+    chp = ROOT / "deploy" / "node_modules" / ".bin" / "configurable-http-proxy"
+    if not chp.exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT / "deploy", check=True)
+    return chp
+
+
+def free_base_port(span: int = 4) -> int:
+    for _ in range(200):
+        base = random.randrange(20000, 60000)
+        ok = True
+        for p in range(base, base + span):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", p))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise RuntimeError("no free port range")
+
+
+class HubRun:
+    def __init__(self, tls: bool = False, failed_logins: int = 3, extra_env: dict | None = None,
+                 formgrader: bool = True):
+        from .hubclient import Hub
+        self.venv = hub_venv()
+        self.tag = secrets.token_hex(2)
+        self.root = Path(tempfile.mkdtemp(prefix="ctip-hubtest-"))
+        os.chmod(self.root, 0o755)
+        self.port = free_base_port()
+        self.admin = f"ctt{self.tag}adm"
+        self.env = {**os.environ,
+                    "CTIP_HUB_ROOT": str(self.root), "CTIP_HUB_PORT": str(self.port),
+                    "CTIP_HUB_ADMINS": self.admin, "CTIP_HUB_FAILED_LOGINS": str(failed_logins),
+                    "CTIP_HUB_LOCKOUT_SECONDS": "600", "CTIP_PROXY": str(proxy()),
+                    "PYTHONPATH": str(ROOT), "PATH": f"{self.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+                    "CTIP_HUB_FORMGRADER": "1" if formgrader else "0", **(extra_env or {})}
+        verify: bool | str = True
+        if tls:
+            cert, key = self_signed(self.root)
+            self.env.update(CTIP_HUB_SSL_CERT=str(cert), CTIP_HUB_SSL_KEY=str(key))
+            verify = False
+        self.users: list[str] = []
+        subprocess.run([str(self.venv / "bin" / "python"), "-m", "ctip.deployment.accounts", "setup"],
+                       env=self.env, check=True)
+        self.log = open(self.root / "hub.log", "wb")
+        self.proc = subprocess.Popen(
+            [str(self.venv / "bin" / "jupyterhub"), "-f", str(ROOT / "deploy" / "jupyterhub_config.py")],
+            cwd=self.root / "hub", env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        self.hub = Hub(self.url, verify=verify)
+        try:
+            self._wait()
+        except BaseException:
+            self.stop()             # nothing left behind when the hub does not come up
+            raise
+
+    def _wait(self, timeout: float = 180) -> None:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hub exited: {self.tail()}")
+            try:
+                if requests.get(f"{self.url}/hub/login", timeout=5, verify=self.hub.verify).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(1)
+        raise RuntimeError(f"hub did not answer in {timeout}s: {self.tail()}")
+
+    def tail(self) -> str:
+        return (self.root / "hub.log").read_text(errors="replace")[-3000:]
+
+    def name(self, what: str) -> str:
+        n = f"ctt{self.tag}{what}"
+        self.users.append(n)
+        return n
+
+    def stop(self) -> None:
+        from . import accounts
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(60)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.log.close()
+        self.hub.close()
+        with warnings.catch_warnings():      # sockets of finished requests, collected here, not later
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+        for n in self.users:
+            accounts.remove_user(n)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    import ipaddress
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .sign(key, hashes.SHA256()))
+    c, k = folder / "test.crt", folder / "test.key"
+    c.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    k.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()))
+    os.chmod(k, 0o600)
+    return c, k
+
+
+if __name__ == "__main__":          # ./run hub: print the interpreter for the hub's environment
+    print(trainee_python())
