@@ -31,7 +31,8 @@ from .freetext import answered
 from .store import write_json
 from .widgets import esc
 
-# hook: fn(folder, exercise_id, trainee_name) -> bool (True: handed in through the exchange)
+# hook: fn(folder, exercise_id, trainee_name) -> bool (True: handed in through the exchange);
+# a session may carry its own as ``session.exchange_submit`` (ctip/notebook.py sets it on a hub)
 EXCHANGE_SUBMIT: Callable[[Path, str, str], bool] | None = None
 ZIP_MAX_DATA_URI = 20_000_000
 
@@ -154,7 +155,8 @@ class HandIn:
         name = self.name.value.strip()
         now = datetime.now(timezone.utc)
         try:
-            via_exchange = bool(EXCHANGE_SUBMIT and EXCHANGE_SUBMIT(self.folder, self.eid, name))
+            submit = getattr(self.session, "exchange_submit", None) or EXCHANGE_SUBMIT
+            via_exchange = bool(submit and submit(self.folder, self.eid, name))
             fname, data = build_zip(self.eid, self.folder, name, now.astimezone())
             (self.folder / fname).write_bytes(data)
             record = {"name": name, "time": now.isoformat(timespec="seconds"), "zip": fname,
