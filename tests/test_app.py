@@ -241,3 +241,18 @@ def test_walkthrough_fixes_truefalse_wording_sort_rows_and_restart_asks(module, 
     assert sim.path and sim.restart_btn.description == t("sim_restart_confirm")
     sim.ask_restart()                      # second click restarts
     assert sim.path == [] and sim.restart_btn.description == t("sim_restart")
+
+
+def test_hand_in_goes_through_the_sessions_exchange_when_there_is_one(exercise):
+    """On a hub the page's session carries the exchange's submit call; the zip is made all the same."""
+    from ctip.engine import handin
+    s = exercise()
+    calls = []
+    s.exchange_submit = lambda folder, eid, name: calls.append((folder, eid, name)) or True
+    panel = handin.HandIn(s)
+    panel.name.value = "Bakyt"
+    panel.ask()
+    panel.hand_in()
+    assert calls == [(s.store.path.parent, "ex90", "Bakyt")]
+    record = handin.read_record("ex90", s.store.path.parent)
+    assert record["exchange"] is True and list(s.store.path.parent.glob("ex90-Bakyt-*.zip"))
