@@ -256,3 +256,14 @@ def test_hand_in_goes_through_the_sessions_exchange_when_there_is_one(exercise):
     assert calls == [(s.store.path.parent, "ex90", "Bakyt")]
     record = handin.read_record("ex90", s.store.path.parent)
     assert record["exchange"] is True and list(s.store.path.parent.glob("ex90-Bakyt-*.zip"))
+
+
+def test_the_start_page_progress_starts_no_answer_file_and_finds_exercises_from_a_language_folder(
+        fixture_course, tmp_path, monkeypatch):
+    from ctip.engine import progress
+    (tmp_path / "modules" / "ru").mkdir(parents=True)
+    (tmp_path / "exercises" / "ex90").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "modules" / "ru")
+    html = progress.progress_html("..", lang="ky", exercises_href="../../exercises")
+    assert "../../exercises/ex90/ex90.ipynb" in html
+    assert not list(tmp_path.rglob("*.answers.json"))          # looking at progress writes nothing

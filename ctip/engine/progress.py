@@ -89,7 +89,7 @@ def exercise_progress(eid: str, folder: Path | str, lang: str | None = None) -> 
     from .store import AnswerStore
     folder = Path(folder)
     ex = loader.exercise(eid, lang)
-    store = AnswerStore(eid, folder)
+    store = AnswerStore(eid, folder, create=False)      # reading progress starts no answer file
     done = sum(1 for it in ex.items if answered(it, store.get(it.id)))
     record = read_record(eid, folder)
     current = record is not None and record.get("digest") == _digest(store.path)
@@ -124,7 +124,7 @@ def progress_html(modules_folder: Path | str | None = None, exercises_folder: Pa
                   lang: str | None = None, exercises_href: str = "../exercises") -> str:
     t = translator(lang)
     """The start page's progress table (links relative to the start page in modules/)."""
-    modules_folder = Path(modules_folder or os.getcwd())
+    modules_folder = Path(modules_folder or os.getcwd()).resolve()
     exercises_folder = Path(exercises_folder or modules_folder.parent / "exercises")
     mods = [module_progress(mid, modules_folder, lang) for mid in loader.module_ids()]
     exs = [exercise_progress(eid, exercises_folder / eid, lang) for eid in loader.exercise_ids()]
