@@ -22,6 +22,7 @@ import pytest
 from ctip import paths
 from ctip.content import loader
 from ctip.content.models import QuizBlock
+from ctip.engine.shuffle import display_order
 from ctip.engine.widgets import letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -161,7 +162,10 @@ def test_start_page_module_link_answer_feedback(app, browser, size, tmp_path):
     assert page.evaluate("document.getElementById('rendered_cells').scrollTop") == 0   # opens at its top
     q = first_single_choice("m01")
     widget = page.locator(".ctip-q", has_text=plain(q.prompt)[:40]).first
-    label = f"{letter([o.id for o in q.options].index(q.key))}) {next(o.text for o in q.options if o.id == q.key)}"
+    # options stand in this trainee's order: drawn from the seed the page kept in the answer file
+    seed = json.loads((app.course / "modules" / "m01.answers.json").read_text(encoding="utf-8"))["seed"]
+    shown = display_order(q, seed, q.id)
+    label = f"{letter(shown.index(q.key))}) {next(o.text for o in q.options if o.id == q.key)}"
     widget.locator("label", has_text=label).first.click()
     widget.get_by_role("button", name="Текшерүү").click()
     expect(widget).to_contain_text("Туура!")
@@ -206,7 +210,7 @@ def test_exercise_free_text_reload_hand_in_and_grading(app, browser, tmp_path):
     expect(page.locator(".ctip-q", has=area)).to_contain_text("Сакталды")
     stored = json.loads((app.course / "exercises" / "ex01" / "ex01.answers.json").read_text(encoding="utf-8"))
     assert stored["answers"][text_item.id]["value"] == answer
-    assert stored["answers"][single.id]["value"] == single.options[0].id
+    assert stored["answers"][single.id]["value"] == display_order(single, stored["seed"], single.id)[0]
     # a reload keeps both
     page.reload()
     wait_ready(page)

@@ -355,6 +355,6 @@ def test_review_page_is_generated():
     from ctip.delivery import notebooks
     nb = notebooks.review_notebook()
     code = [c.source for c in nb.cells if c.cell_type == "code"]
-    assert any("review_session()" in c for c in code) and any("R.plot()" in c for c in code)
+    assert any("review_session(" in c for c in code) and any("R.plot()" in c for c in code)
     start = "\n".join(c.source for c in notebooks.start_notebook().cells)
     assert "(kaitaloo.ipynb)" in start and "start_summary()" in start

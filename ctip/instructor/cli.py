@@ -17,6 +17,11 @@ from ..content import loader
 from ..i18n import t
 
 
+def instructor_languages() -> list[str]:
+    """The languages ctip-grade speaks: every data/<lang>/ with instructor strings."""
+    return sorted(p.parent.name for p in paths.DATA.glob("*/instructor.yaml"))
+
+
 def parser(lang: str) -> argparse.ArgumentParser:
     def h(key):
         return t(key, lang, "instructor")
@@ -26,7 +31,7 @@ def parser(lang: str) -> argparse.ArgumentParser:
         p.add_argument("-h", "--help", action="help", help=h("help_help"))
         return p
     ap = localize(argparse.ArgumentParser(prog="ctip-grade", description=h("prog_description"), add_help=False))
-    ap.add_argument("--lang", choices=loader.languages(), default=lang, help=h("help_lang"))
+    ap.add_argument("--lang", choices=instructor_languages(), default=lang, help=h("help_lang"))
     sub = ap.add_subparsers(dest="command", required=True, help=h("help_command"))
     run = localize(sub.add_parser("run", help=h("help_run"), description=h("help_run"), add_help=False))
     run.add_argument("exercise", help=h("help_exercise"))
@@ -56,9 +61,9 @@ def main(argv=None) -> int:
     if not sys.warnoptions:            # third-party deprecation chatter is not for instructors
         warnings.simplefilter("ignore")
     pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--lang", choices=loader.languages(), default=None)
+    pre.add_argument("--lang", choices=instructor_languages(), default=None)
     known, _ = pre.parse_known_args(argv)
-    lang = known.lang or (paths.language() if paths.language() in loader.languages() else "ky")
+    lang = known.lang or (paths.language() if paths.language() in instructor_languages() else "ky")
     args = parser(lang).parse_args(argv)
     from .runner import run
 

@@ -40,7 +40,7 @@ class _ReviewAnswers(AnswerStore):
     Nothing is shown as answered before (a review starts empty)."""
 
     def __init__(self, page: "ReviewPage"):
-        super().__init__("review", page.state.folder)
+        super().__init__("review", page.state.folder, create=False)
         self.page = page
         self.answers = {}
         self.message = None
