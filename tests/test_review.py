@@ -357,4 +357,4 @@ def test_review_page_is_generated():
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert any("review_session(" in c for c in code) and any("R.plot()" in c for c in code)
     start = "\n".join(c.source for c in notebooks.start_notebook().cells)
-    assert "(kaitaloo.ipynb)" in start and "start_summary()" in start
+    assert "(kaitaloo.ipynb)" in start and "start_summary(" in start
