@@ -27,17 +27,21 @@ ROOT = paths.ROOT
 def hub_venv() -> Path:
     """The hub's environment (what ./run hub builds): the lock on a Python >= 3.11.5 that every
     account can execute (CTIP_HUB_PYTHON; an interpreter under /root is not)."""
+    import fcntl
     venv = Path(os.environ.get("CTIP_HUB_VENV", "/srv/ctip/venv"))
     marker = venv / ".installed-requirements"
     req = ROOT / "requirements.txt"
-    if not (venv / "bin" / "jupyterhub").exists() or not marker.exists() or marker.read_bytes() != req.read_bytes():
-        py = trainee_python()
-        venv.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(venv.parent, 0o755)
-        if not (venv / "bin" / "python").exists():
-            subprocess.run([py, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(req)], check=True)
-        shutil.copy(req, marker)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(venv.parent, 0o755)
+    with open(venv.parent / f".{venv.name}.lock", "w") as lock:      # parallel test workers wait
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / "bin" / "jupyterhub").exists() or not marker.exists() \
+                or marker.read_bytes() != req.read_bytes():
+            py = trainee_python()
+            if not (venv / "bin" / "python").exists():
+                subprocess.run([py, "-m", "venv", str(venv)], check=True)
+            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(req)], check=True)
+            shutil.copy(req, marker)
     return venv
 
 
@@ -93,9 +97,14 @@ def trainee_python() -> str:
 
 
 def proxy() -> Path:
+    """configurable-http-proxy from the npm lock, installed once; parallel test workers wait for
+    each other (npm ci replaces node_modules, so two at once break each other)."""
+    import fcntl
     chp = ROOT / "deploy" / "node_modules" / ".bin" / "configurable-http-proxy"
-    if not chp.exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT / "deploy", check=True)
+    with open(ROOT / "deploy" / ".npm-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not chp.exists():
+            subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT / "deploy", check=True)
     return chp
 
 
