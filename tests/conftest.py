@@ -43,3 +43,21 @@ def module(fixture_course, tmp_path, monkeypatch):
     from ctip.engine import session as sess
     monkeypatch.setattr(sess, "display", lambda *a, **k: None)
     return lambda: sess.ModuleSession("m90", tmp_path)
+
+
+@pytest.fixture
+def course_root(fixture_course, tmp_path):
+    """An nbgrader course with the fixture exercise ex90 registered (for ctip-grade tests)."""
+    import shutil
+
+    from ctip.delivery import notebooks
+    from ctip.delivery.course import env_bin_on_path, fast_api
+    from ctip.instructor import runner
+    root = tmp_path / "course"
+    (root / "solutions" / "ex90").mkdir(parents=True)
+    (root / "solutions" / "ex90" / "ex90.ipynb").write_text(notebooks.dumps(notebooks.source_notebook("ex90")),
+                                                           encoding="utf-8")
+    shutil.copy(fixture_course / "solutions" / "ex90.keys.yaml", root / "solutions")
+    with env_bin_on_path():
+        runner.ensure_assignment(fast_api(root), root, "ex90")
+    return root

@@ -17,7 +17,6 @@ import pytest
 from nbgrader.api import Gradebook
 
 from ctip import paths
-from ctip.delivery import notebooks
 from ctip.delivery.course import COURSE_ID
 from ctip.delivery.submissions import model_answers
 from ctip.instructor import analytics, cli, cohort, runner
@@ -60,17 +59,6 @@ def test_item_flags_and_distractors():
 
 # --- the pipeline on the fixture course ------------------------------------------------
 
-@pytest.fixture
-def course_root(fixture_course, tmp_path):
-    root = tmp_path / "course"
-    (root / "solutions" / "ex90").mkdir(parents=True)
-    (root / "solutions" / "ex90" / "ex90.ipynb").write_text(notebooks.dumps(notebooks.source_notebook("ex90")),
-                                                           encoding="utf-8")
-    shutil.copy(fixture_course / "solutions" / "ex90.keys.yaml", root / "solutions")
-    from ctip.delivery.course import env_bin_on_path, fast_api
-    with env_bin_on_path():
-        runner.ensure_assignment(fast_api(root), root, "ex90")
-    return root
 
 
 def release(root):

@@ -12,30 +12,17 @@ import hashlib
 import json
 import os
 import random
-import shutil
 from pathlib import Path
 
 import pytest
 
 from ctip.content import loader
-from ctip.delivery import notebooks
 from ctip.delivery.submissions import model_answers
 from ctip.instructor import cohort, intake, runner
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def course_root(fixture_course, tmp_path):
-    root = tmp_path / "course"
-    (root / "solutions" / "ex90").mkdir(parents=True)
-    (root / "solutions" / "ex90" / "ex90.ipynb").write_text(notebooks.dumps(notebooks.source_notebook("ex90")),
-                                                           encoding="utf-8")
-    shutil.copy(fixture_course / "solutions" / "ex90.keys.yaml", root / "solutions")
-    from ctip.delivery.course import env_bin_on_path, fast_api
-    with env_bin_on_path():
-        runner.ensure_assignment(fast_api(root), root, "ex90")
-    return root
 
 
 def snapshot(top: Path, skip: Path) -> dict:

@@ -18,7 +18,7 @@ import sys
 import pytest
 from nbgrader.api import Gradebook
 
-from ctip.delivery import course, notebooks
+from ctip.delivery import course
 from ctip.delivery.course import COURSE_ID
 from ctip.delivery.submissions import model_answers
 from ctip.instructor import cli, cohort, report, runner, validate
@@ -27,16 +27,6 @@ pytestmark = pytest.mark.slow
 MODEL = ["c1a", "c2a", "c3a", "c4a", "c5a", "c6a"]
 
 
-@pytest.fixture
-def course_root(fixture_course, tmp_path):
-    root = tmp_path / "course"
-    (root / "solutions" / "ex90").mkdir(parents=True)
-    (root / "solutions" / "ex90" / "ex90.ipynb").write_text(notebooks.dumps(notebooks.source_notebook("ex90")),
-                                                           encoding="utf-8")
-    shutil.copy(fixture_course / "solutions" / "ex90.keys.yaml", root / "solutions")
-    with course.env_bin_on_path():
-        runner.ensure_assignment(course.fast_api(root), root, "ex90")
-    return root
 
 
 def release(root):
