@@ -20,6 +20,7 @@ import pytest
 from ctip import paths
 from ctip.content import loader
 from ctip.content.models import QuizBlock
+from ctip.engine.shuffle import display_order
 from ctip.engine.widgets import letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -96,7 +97,6 @@ def test_module_one_answer_feedback_and_persistence(lab, tmp_path):
     q = first_single_choice("m01")
     prompt = re.sub(r"\s+", " ", html.unescape(q.prompt.replace("**", ""))).strip()[:40]
     option = next(o for o in q.options if o.id == q.key)
-    label = f"{letter([o.id for o in q.options].index(q.key))}) {option.text}"
     url = f"{base}/lab/tree/modules/m01.ipynb?token={TOKEN}"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
@@ -105,6 +105,10 @@ def test_module_one_answer_feedback_and_persistence(lab, tmp_path):
         page.goto(url)
         run_all(page)
         widget = page.locator(".ctip-q", has_text=prompt).first
+        expect(widget).to_be_visible()
+        # options stand in this trainee's order, drawn from the seed kept in the answer file
+        seed = json.loads((root / "modules" / "m01.answers.json").read_text(encoding="utf-8"))["seed"]
+        label = f"{letter(display_order(q, seed, q.id).index(q.key))}) {option.text}"
         widget.locator("label", has_text=label).first.click()
         widget.get_by_role("button", name="Текшерүү").click()
         expect(widget).to_contain_text("Туура!")
