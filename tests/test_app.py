@@ -13,6 +13,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from ctip import paths
 from ctip.delivery import course, notebooks
 from ctip.delivery.freetext import fill, fill_submission
 from ctip.delivery.submissions import answer_file, model_answers
@@ -197,6 +198,25 @@ def test_voila_template_is_filled_in_the_course_language(tmp_path):
     assert t("app_dead") in texts["index.html.j2"] and t("app_cell_error") in texts["index.html.j2"]
     assert t("app_error_title") in texts["error.html"] and t("app_404_title") in texts["404.html"]
     assert "Running" not in texts["spinner.macro.html.j2"] and "Executing" not in texts["voila_setup.macro.html.j2"]
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_app_in_another_language_opens_that_start_page_and_speaks_it(tmp_path, lang):
+    from ctip.app import launch
+    from ctip.i18n import t
+    assert launch.start_path(lang) == f"modules/{lang}/00_bashtalyshy.ipynb"
+    assert (paths.ROOT / launch.start_path(lang)).exists()
+    assert launch.start_url(8866, lang).endswith(f"/voila/render/modules/{lang}/00_bashtalyshy.ipynb")
+    out = launch.render_template(tmp_path, lang)
+    texts = {f.name: f.read_text(encoding="utf-8") for f in out.iterdir()}
+    assert t("app_loading", lang) in texts["spinner.macro.html.j2"] != t("app_loading", "ky")
+    assert t("app_dead", lang) in texts["index.html.j2"] and t("app_dead", "ky") not in texts["index.html.j2"]
+    for name in ("404.html", "error.html", "tree.html"):       # "home" leads to this language's start page
+        assert f"voila/render/modules/{lang}/00_bashtalyshy.ipynb" in texts[name], name
+        assert f'<html lang="{lang}">' in texts[name]
+    # an unknown language is refused with argparse's message, before anything starts
+    with pytest.raises(SystemExit):
+        launch.main(["--lang", "xx"])
 
 
 def test_app_serves_only_trainee_folders(tmp_path):

@@ -1,6 +1,7 @@
 """The trainee app: the course notebooks served by Voilà as web pages (no code, no notebook menus).
 
     python -m ctip.app                  # serve this checkout's modules/ and exercises/, print the URL
+    python -m ctip.app --lang ru        # the same, opening the Russian start page (--lang en: English)
     python -m ctip.app --port 8870 --course /path/to/course
 
 Only modules/ and exercises/ are served (through a small folder of links), never solutions/ (keys
@@ -27,11 +28,13 @@ import urllib.request
 from pathlib import Path
 
 from .. import paths
+from ..content.loader import languages
 from ..i18n import t
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "template"
 START = "modules/00_bashtalyshy.ipynb"
+BASE_LANG = "ky"
 SERVED = ("modules", "exercises")
 # lab extensions Voilà would load but cannot host (console errors; nbgrader's panels are for instructors)
 DENY_EXTENSIONS = ["@jupyter/nbgrader", "@jupyter-notebook/lab-extension", "@jupyter-notebook/application-extension"]
@@ -40,7 +43,7 @@ PLACEHOLDER = re.compile(r"@@(js:)?([A-Za-z0-9_.]+)@@")
 
 def _fill(text: str, lang: str) -> str:
     """Replace @@key@@ (HTML-escaped text) and @@js:key@@ (a JavaScript string) from ui.yaml."""
-    extra = {"lang": lang, "css": (HERE / "app.css").read_text(encoding="utf-8")}
+    extra = {"lang": lang, "css": (HERE / "app.css").read_text(encoding="utf-8"), "start": start_path(lang)}
 
     def value(m):
         key = m.group(2)
@@ -55,7 +58,7 @@ def _fill(text: str, lang: str) -> str:
 
 def render_template(dest: Path, lang: str | None = None) -> Path:
     """Write the Voilà template `ctip` (texts filled in) under dest/voila/templates/ctip."""
-    lang = lang or paths.language()
+    lang = lang or BASE_LANG
     out = dest / "voila" / "templates" / "ctip"
     out.mkdir(parents=True, exist_ok=True)
     for f in TEMPLATE.iterdir():
@@ -107,8 +110,13 @@ def environment(work: Path) -> dict:
     return env
 
 
-def start_url(port: int) -> str:
-    return f"http://127.0.0.1:{port}/voila/render/{START}"
+def start_path(lang: str = BASE_LANG) -> str:
+    """The start page of one language: modules/ for Kyrgyz, modules/<lang>/ for the others."""
+    return START if lang == BASE_LANG else START.replace("modules/", f"modules/{lang}/", 1)
+
+
+def start_url(port: int, lang: str = BASE_LANG) -> str:
+    return f"http://127.0.0.1:{port}/voila/render/{start_path(lang)}"
 
 
 def wait_ready(proc: subprocess.Popen, port: int, timeout: float = 120) -> bool:
@@ -130,14 +138,15 @@ class App:
     def __init__(self, course: Path | None = None, port: int | None = None, lang: str | None = None,
                  log: Path | None = None):
         self.course = Path(course or paths.ROOT).resolve()
+        self.lang = lang or BASE_LANG
         self.work = Path(tempfile.mkdtemp(prefix="ctip-app-"))
-        self.root = prepare(self.course, self.work, lang)
+        self.root = prepare(self.course, self.work, self.lang)
         self.port = free_port(port)
         self.log_path = log or self.work / "voila.log"
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(voila_command(self.root, self.port), env=environment(self.work),
                                      stdout=self._log, stderr=subprocess.STDOUT, cwd=self.work)
-        self.url = start_url(self.port)
+        self.url = start_url(self.port, self.lang)
         self.base = f"http://127.0.0.1:{self.port}"
 
     def wait(self, timeout: float = 120) -> None:
@@ -145,7 +154,7 @@ class App:
             self._log.flush()
             tail = self.log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
             self.stop()
-            raise RuntimeError(f"{t('app_failed')}\n{tail}")
+            raise RuntimeError(f"{t('app_failed', self.lang)}\n{tail}")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -167,19 +176,22 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", type=int, default=8866, help="port (another free one if it is taken)")
     ap.add_argument("--course", type=Path, default=paths.ROOT, help="folder with modules/ and exercises/")
+    ap.add_argument("--lang", choices=languages(), default=BASE_LANG,
+                    help="language of the start page and of the app's own messages (ky, ru, en)")
     args = ap.parse_args(argv)
-    if not (args.course / START).exists():
-        print(t("app_no_course", file=str(args.course / START)), file=sys.stderr)
+    lang = args.lang
+    if not (args.course / start_path(lang)).exists():
+        print(t("app_no_course", lang, file=str(args.course / start_path(lang))), file=sys.stderr)
         return 1
-    app = App(args.course, args.port)
+    app = App(args.course, args.port, lang)
 
     def stop(signum, frame):            # `kill` (SIGTERM) stops the app as Ctrl+C does, tidily
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, stop)
     try:
         app.wait()
-        print(t("app_ready", url=app.url), flush=True)
-        print(t("app_stop"), flush=True)
+        print(t("app_ready", lang, url=app.url), flush=True)
+        print(t("app_stop", lang), flush=True)
         app.proc.wait()
     except KeyboardInterrupt:
         pass
