@@ -66,18 +66,29 @@ def read_answers(path: Path) -> dict:
     return read_file(path).get("answers", {})
 
 
-def read_file(path: Path) -> dict:
-    """The whole answer file ({} when there is none); raise StoreError if it is not one."""
+MISSING = object()     # read_json's answer for a file that does not exist
+
+
+def read_json(path: Path, max_bytes: int, error: type[Exception], missing=MISSING):
+    """A JSON file of at most max_bytes (``missing`` when there is none); raise ``error`` with the
+    reason when it is too large or not JSON in UTF-8."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        return {}
-    if size > MAX_BYTES:
-        raise StoreError(f"file is too large ({size} bytes)")
+        return missing
+    if size > max_bytes:
+        raise error(f"file is too large ({size} bytes)")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise StoreError(f"not valid JSON ({e.__class__.__name__})") from e
+        raise error(f"not valid JSON ({e.__class__.__name__})") from e
+
+
+def read_file(path: Path) -> dict:
+    """The whole answer file ({} when there is none); raise StoreError if it is not one."""
+    data = read_json(path, MAX_BYTES, StoreError, missing=MISSING)
+    if data is MISSING:
+        return {}
     if not isinstance(data, dict) or data.get("format") != FORMAT \
             or not isinstance(data.get("answers"), dict):
         raise StoreError("not an answer file of this course")

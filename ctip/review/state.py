@@ -18,7 +18,6 @@ module answer files.
 """
 from __future__ import annotations
 
-import json
 import os
 import zlib
 from datetime import datetime, timedelta, timezone
@@ -28,7 +27,7 @@ from typing import Callable
 from fsrs import Card, Rating, Scheduler
 
 from ..engine.scoring import InvalidAnswer, score
-from ..engine.store import StoreError, answers_path, read_answers, write_json
+from ..engine.store import MISSING, StoreError, answers_path, read_answers, read_json, write_json
 from ..i18n import t
 from .items import catalogue
 
@@ -91,16 +90,9 @@ class StateError(Exception):
 
 def read_state(path: Path) -> list[dict]:
     """The logs of a state file (strict); [] if there is none."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
+    data = read_json(path, MAX_BYTES, StateError)
+    if data is MISSING:
         return []
-    if size > MAX_BYTES:
-        raise StateError(f"file is too large ({size} bytes)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise StateError(f"not valid JSON ({e.__class__.__name__})") from e
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("logs"), list):
         raise StateError("not a review state file of this course")
     bad = [i for i, e in enumerate(data["logs"]) if not _valid_log(e)]
