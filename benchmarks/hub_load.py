@@ -13,7 +13,9 @@ removed at the end), releases ex01, then for N simulated trainees:
   5. fetches ex01, answers it and hands it in through nbgrader's exchange ("Тапшыруу"),
 
 and prints spawn times, memory per active trainee (PSS of all the trainee's processes, from
-/proc/<pid>/smaps_rollup) and p50/p95 click -> feedback while all N trainees click at once.
+/proc/<pid>/smaps_rollup) and p50/p95 click -> feedback while all N trainees work at once, each
+reading 5-25 s before a click (--think; --think 0.5 1.5 is a stress test: a class clicking
+about once a second each).
 
     python benchmarks/hub_load.py --trainees 10 20 40 --clicks 6
 """
@@ -150,7 +152,7 @@ class Trainee:
         return dt
 
 
-def run(n: int, clicks: int, workers: int) -> dict:
+def run(n: int, clicks: int, workers: int, think: tuple[float, float] = (5.0, 25.0)) -> dict:
     from ctip.instructor.cohort import answers_for
     hr = HubRun(failed_logins=20)
     result: dict = {"n": n}
@@ -195,15 +197,17 @@ def run(n: int, clicks: int, workers: int) -> dict:
         result.update(pss_trainee_mb=statistics.mean(per), pss_trainee_max_mb=max(per), pss_hub_mb=hub_mb,
                       spawn_p50=pct([t.spawn for t in trainees], .5), spawn_p95=pct([t.spawn for t in trainees], .95),
                       page_p50=pct([t.page for t in trainees], .5), page_p95=pct([t.page for t in trainees], .95))
-        # everyone clicks at once: each trainee answers `clicks` questions, a pause between clicks
+        # everyone starts at once: each trainee answers `clicks` questions with a pause between
+        # clicks drawn from `think` (reading the next question and the feedback); the first click
+        # of each trainee comes after one such pause, so the class does not click in lockstep
         start = threading.Barrier(len(trainees))
 
         def answer(t: Trainee):
             rng = random.Random(t.name)
             start.wait()
             for qid in rng.sample(t.qids, min(clicks, len(t.qids))):
+                time.sleep(rng.uniform(*think))
                 t.click(qid)
-                time.sleep(rng.uniform(0.5, 1.5))      # a person reads the feedback
         with ThreadPoolExecutor(len(trainees)) as ex:
             list(ex.map(answer, trainees))
         lat = [x for t in trainees for x in t.clicks]
@@ -237,6 +241,8 @@ def main(argv=None) -> int:
     ap.add_argument("--trainees", type=int, nargs="+", default=[5, 10, 20])
     ap.add_argument("--clicks", type=int, default=6, help="self-check answers per trainee")
     ap.add_argument("--workers", type=int, default=4, help="parallel sign-ups/spawns/page opens")
+    ap.add_argument("--think", type=float, nargs=2, default=[5.0, 25.0], metavar=("MIN", "MAX"),
+                    help="seconds a trainee reads before each click (uniform; e.g. 0.5 1.5 for a stress test)")
     ap.add_argument("--max-trainees", type=int, default=60, help="refuse larger runs (bounded)")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
@@ -246,10 +252,11 @@ def main(argv=None) -> int:
         print(f"at most {args.max_trainees} trainees (--max-trainees)", file=sys.stderr)
         return 2
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start "
-          f"(other work shares the CPU); {time.strftime('%Y-%m-%d %H:%M')}")
+          f"(other work shares the CPU); {time.strftime('%Y-%m-%d %H:%M')}; "
+          f"{args.clicks} clicks per trainee, {args.think[0]:g}-{args.think[1]:g} s between clicks")
     rows = []
     for n in args.trainees:
-        r = run(n, args.clicks, args.workers)
+        r = run(n, args.clicks, args.workers, tuple(args.think))
         rows.append(r)
         print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()}), flush=True)
     print()
