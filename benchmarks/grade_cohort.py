@@ -61,7 +61,8 @@ def main() -> int:
         a, b = scores(stock, eid), scores(ours, eid)
         same = a == b and len(a) > 0
     cores = os.cpu_count()
-    print(f"machine: {cores} cores; exercise {eid}; {args.trainees} submissions")
+    print(f"machine: {cores} cores, load average {os.getloadavg()[0]:.1f} at the end (other work shares "
+          f"the CPU); {time.strftime('%Y-%m-%d %H:%M')}; exercise {eid}; {args.trainees} submissions")
     print(f"stock nbgrader autograde (sequential): {t_stock:8.1f} s  ({t_stock / args.trainees:.2f} s each)")
     print(f"ctip-grade run (no feedback):          {t_ours:8.1f} s  ({t_ours / args.trainees:.2f} s each)")
     print(f"speed-up: {t_stock / t_ours:.1f}x; scores identical: {same} ({len(a)} grades compared)")

@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from ctip.content import loader
 from ctip.engine import session as sess
 from ctip.engine.store import answers_path, read_answers
 
@@ -182,3 +183,16 @@ def test_other_fields_of_the_answer_file_survive_a_save(tmp_path):
     AnswerStore("ex01", tmp_path).put("q1", "a")
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["review"] == {"logs": [1, 2]} and data["answers"]["q1"]["value"] == "a"
+
+
+def test_wrapped_data_lines_flow_as_one_sentence_lists_and_paragraphs_stay():
+    # walk-through finding 15: case texts broke lines mid-sentence (the data's own wrapping)
+    from ctip.engine.widgets import md_inline
+    text = "Кыз жерди карап,\nунчукпай турат.\n\nЭкинчи **абзац**:\n- биринчи\n  улантуу\n2. экинчи"
+    assert md_inline(text) == ("Кыз жерди карап, унчукпай турат.<br><br>"
+                               "Экинчи <b>абзац</b>:<br>- биринчи улантуу<br>2. экинчи")
+    assert md_inline("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
+    case = loader.simulation("case01")
+    scene = case.scenes[0].text
+    assert scene.count("\n") >= 2                       # wrapped in the data ...
+    assert "<br>" not in md_inline(scene)               # ... one paragraph on the page

@@ -3,6 +3,7 @@ headless run (papermill, nbgrader) never waits on an Output-widget write (nbclie
 from __future__ import annotations
 
 import html
+import re
 from typing import Callable
 
 import ipywidgets as W
@@ -38,9 +39,25 @@ def esc(text: str) -> str:
     return html.escape(str(text))
 
 
+LIST_LINE = re.compile(r"^(?:[-•*]|\d+[.)])\s")
+
+
 def md_inline(text: str) -> str:
-    """Minimal markdown for prompts: escape, keep line breaks and **bold**."""
-    out = esc(text).replace("\n", "<br>")
+    """Minimal markdown for prompts and case texts: escape, **bold**, paragraphs (blank lines) and
+    list lines ("- ", "1. ") on lines of their own; other line breaks are the data's wrapping and
+    join into one flowing sentence, so text never breaks mid-sentence on a narrow or wide screen."""
+    paragraphs = []
+    for para in re.split(r"\n\s*\n", str(text).strip()):
+        lines: list[str] = []
+        for line in (x.strip() for x in para.splitlines()):
+            if not line:
+                continue
+            if lines and not LIST_LINE.match(line):
+                lines[-1] += " " + line
+            else:
+                lines.append(line)
+        paragraphs.append("<br>".join(esc(x) for x in lines))
+    out = "<br><br>".join(p for p in paragraphs if p)
     parts = out.split("**")
     return "".join(p if i % 2 == 0 else f"<b>{p}</b>" for i, p in enumerate(parts))
 
