@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
@@ -149,6 +150,14 @@ def test_trainees_land_on_the_start_page_in_voila_instructors_in_lab(hubrun, coh
     page = requests.get(f"{hub.url}/user/{t1}/voila/render/modules/00_bashtalyshy.ipynb", timeout=180,
                         headers={"Authorization": f"token {cohort['tokens'][t1]}"})
     assert page.status_code == 200, page.text[:500]
+    # typed /lab by hand: a trainee's JupyterLab has nbgrader's authoring panels switched off
+    for n, off in ((t1, True), (teacher, False)):
+        lab = requests.get(f"{hub.url}/user/{n}/lab", timeout=180,
+                           headers={"Authorization": f"token {cohort['tokens'][n]}"})
+        assert lab.status_code == 200, (n, lab.status_code)
+        config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                      lab.text, re.S).group(1))
+        assert ("@jupyter/nbgrader" in config.get("disabledExtensions", [])) is off, (n, config.get("disabledExtensions"))
 
 
 PROBE = """

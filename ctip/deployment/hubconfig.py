@@ -94,13 +94,20 @@ TRAINEE_SERVER_CONFIG = {
 }
 
 
+# a trainee who types /lab into the address bar gets no nbgrader authoring panels or menus
+TRAINEE_PAGE_CONFIG = {"disabledExtensions": {"@jupyter/nbgrader": True}}
+
+
 def write_trainee_config(lay: L.Layout) -> None:
     import json
     d = lay.config / "trainee"
-    d.mkdir(parents=True, exist_ok=True)
+    (d / "labconfig").mkdir(parents=True, exist_ok=True)
     (d / "jupyter_server_config.json").write_text(json.dumps(TRAINEE_SERVER_CONFIG, indent=1))
-    os.chmod(d, 0o755)
-    os.chmod(d / "jupyter_server_config.json", 0o644)
+    (d / "labconfig" / "page_config.json").write_text(json.dumps(TRAINEE_PAGE_CONFIG, indent=1))
+    for folder in (d, d / "labconfig"):
+        os.chmod(folder, 0o755)
+    for f in (d / "jupyter_server_config.json", d / "labconfig" / "page_config.json"):
+        os.chmod(f, 0o644)
 
 
 def configure(c, env: dict | None = None) -> None:
