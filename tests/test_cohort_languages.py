@@ -15,6 +15,7 @@ import shutil
 import nbformat
 import pytest
 
+from ctip import paths
 from ctip.content import loader
 from ctip.delivery.course import env_bin_on_path, fast_api
 from ctip.engine import handin
@@ -199,17 +200,23 @@ def test_one_run_grades_a_mixed_language_cohort(course, tmp_path):
     assert runner.load_state(course / "reports" / EID / "state.json")["olga"].total == state["olga"].total
 
 
-def test_feedback_language_follows_the_answer_file_only(course, tmp_path):
-    """The localization step is a pure function of the answer file's lang: an unknown or missing
-    lang gives the Kyrgyz page (as the feedback lines do), and no text outside data/ is read."""
+@pytest.mark.parametrize("eid", loader.exercise_ids())
+def test_every_course_cell_of_every_exercise_is_translated(eid):
+    """The localization step recognises every course cell of every released exercise (figures and
+    graded cases included), so no Kyrgyz text is left on a Russian or English page; a missing or
+    unknown lang gives the Kyrgyz texts (as the feedback lines do)."""
     from ctip.instructor import localize
-    nb = nbformat.read(course / "exercises" / EID / f"{EID}.ipynb", as_version=4)
-    ky = loader.exercise(EID, "ky")
-    for lang, want in (("ru", "ru"), (None, "ky"), ("xx", "ky")):
-        page = "\n".join(c.source for c in localize.localize(nbformat.from_dict(json.loads(json.dumps(nb))),
-                                                               EID, lang).cells)
-        ex = loader.exercise(EID, want)
-        assert all(norm(it.prompt) in norm(page) for it in ex.items), lang
-        assert ("ctip-ky-text" in page) is False, lang
-        if want != "ky":
-            assert not any(norm(it.prompt) in norm(page) for it in ky.items), lang
+    release = nbformat.read(paths.EXERCISES / eid / f"{eid}.ipynb", as_version=4)
+    ky = loader.exercise(eid, "ky")
+    for lang in ("ru", "en", "ky", "xx"):
+        nb = localize.localize(nbformat.from_dict(json.loads(json.dumps(release))), eid, lang)
+        ex = loader.exercise(eid, lang if lang != "xx" else "ky")
+        page = norm("\n".join(c.source for c in nb.cells))
+        assert all(norm(it.prompt) in page for it in ex.items), lang
+        assert norm(ex.title) in page and "ctip-ky-text" not in page, lang
+        if lang in ("ru", "en"):
+            assert not any(norm(it.prompt) in page or (it.context and norm(it.context) in page) for it in ky.items)
+            kept = [c.source[:60] for c in nb.cells if c.cell_type == "markdown"
+                    and any(c.source == old.source for old in release.cells)]
+            assert kept == [], (lang, kept)
+            assert t("hidden_cell", "ky") not in page and loader.course("ky")["test_comment"] not in page

@@ -27,13 +27,13 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..content import loader
 from ..content.overlay import BASE
+from ..delivery.notebooks import START
 from ..engine import pages
 from ..grading import load_file, trainee_language
 from ..i18n import translator
 
 LOCALIZE = "ctip.instructor.localize.LocalizeFeedback"
 REDACT = "ctip.delivery.feedback.RedactHiddenTracebacks"
-START = "00_bashtalyshy.ipynb"      # the start page the exercise's last cell links to
 DROP = None                         # a cell left out of the feedback page
 
 
@@ -48,7 +48,8 @@ def unwrap(source: str) -> str:
 
 def cell_texts(eid: str, lang: str | None) -> tuple[dict, dict, dict]:
     """(by grade id, by Kyrgyz text, code comment lines): the exercise's course cells in ``lang``
-    (None: Kyrgyz), as the source notebook builds them (ctip.delivery.notebooks.source_notebook)."""
+    (None: the course's default language, as for the feedback lines), as the source notebook
+    builds them (ctip.delivery.notebooks.source_notebook)."""
     ky, ex = loader.exercise(eid, BASE), loader.exercise(eid, lang)
     k, kl = loader.course(BASE), loader.course(lang)
     t, tl = translator(BASE), translator(lang)
@@ -79,8 +80,9 @@ def cell_texts(eid: str, lang: str | None) -> tuple[dict, dict, dict]:
 
 def localize(nb, eid: str, lang: str | None):
     """The notebook (changed in place) with its course texts in ``lang``."""
+    lang = lang if lang in loader.languages() else None
     try:
-        by_id, by_text, comments = cell_texts(eid, lang if lang in loader.languages() else None)
+        by_id, by_text, comments = cell_texts(eid, lang)
     except Exception:           # not one of this course's exercises: nothing to translate
         return nb
     cells = []
