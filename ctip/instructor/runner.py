@@ -33,7 +33,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from .. import paths
 from ..delivery import course
 from ..i18n import t
-from . import intake, validate
+from . import intake, localize, validate
 from .roster import Roster
 
 # flags that make a submission's answers unusable for item statistics
@@ -318,6 +318,7 @@ def _run(eid, course_root, source, feedback, report_dir, lang, progress) -> RunR
     graded, skipped, failed = [], [], []
     with course.env_bin_on_path():
         api = course.fast_api(course_root)
+        localize.add_to(api.config)      # feedback pages in each trainee's language
         ensure_assignment(api, course_root, eid)
         release = nbformat.read(course_root / "exercises" / eid / f"{eid}.ipynb", as_version=4)
         source_nb = nbformat.read(course_root / "solutions" / eid / f"{eid}.ipynb", as_version=4)
