@@ -205,7 +205,7 @@ def test_every_course_cell_of_every_exercise_is_translated(eid):
     """The localization step recognises every course cell of every released exercise (figures and
     graded cases included), so no Kyrgyz text is left on a Russian or English page; a missing or
     unknown lang gives the Kyrgyz texts (as the feedback lines do)."""
-    from ctip.instructor import localize
+    from ctip.delivery import localize
     release = nbformat.read(paths.EXERCISES / eid / f"{eid}.ipynb", as_version=4)
     ky = loader.exercise(eid, "ky")
     for lang in ("ru", "en", "ky", "xx"):
@@ -220,3 +220,27 @@ def test_every_course_cell_of_every_exercise_is_translated(eid):
                     and any(c.source == old.source for old in release.cells)]
             assert kept == [], (lang, kept)
             assert t("hidden_cell", "ky") not in page and loader.course("ky")["test_comment"] not in page
+
+
+def test_stock_nbgrader_feedback_is_in_the_trainees_language_too(course):
+    """The localization is part of the course's nbgrader configuration: stock autograde and
+    generate_feedback (formgrader's button, the hub's route) give a Russian trainee the Russian page."""
+    from ctip.delivery import course as nbcourse
+    from ctip.delivery.submissions import submit
+    release = course / "exercises" / EID / f"{EID}.ipynb"
+    dest = submit(course, "olga", EID, answers_of("ru"), release, {"q13": TEXTS["ru"]})
+    answer_file = dest / f"{EID}.answers.json"
+    data = json.loads(answer_file.read_text(encoding="utf-8"))
+    answer_file.write_text(json.dumps({**data, "lang": "ru"}, ensure_ascii=False), encoding="utf-8")
+    api = nbcourse.api(course)
+    with env_bin_on_path():
+        assert api.autograde(EID, "olga", force=True)["success"]
+        assert api.generate_feedback(EID, "olga")["success"]
+    page = page_text(course / "feedback" / "olga" / EID / f"{EID}.html")
+    ru, ky = loader.exercise(EID, "ru"), loader.exercise(EID, "ky")
+    assert norm(ru.title) in page and norm(ky.title) not in page
+    for it_ru, it_ky in zip(ru.items, ky.items, strict=True):
+        assert norm(it_ru.prompt) in page and norm(it_ky.prompt) not in page, it_ru.id
+    assert TEXTS["ru"] in page
+    for secret in secrets():
+        assert secret not in page, secret

@@ -50,6 +50,7 @@ def configure(c, root: Path | str) -> None:
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "nbgrader.preprocessors.ClearHiddenTests",
+        "ctip.delivery.localize.LocalizeFeedback",     # course texts in the trainee's language
         "ctip.delivery.feedback.RedactHiddenTracebacks",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]

@@ -33,7 +33,8 @@ from nbgrader.api import Gradebook, MissingEntry
 from .. import paths
 from ..delivery import course
 from ..i18n import t
-from . import intake, localize, validate
+from ..delivery import localize
+from . import intake, validate
 from .roster import Roster
 
 # flags that make a submission's answers unusable for item statistics

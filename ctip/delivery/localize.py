@@ -27,12 +27,12 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..content import loader
 from ..content.overlay import BASE
-from ..delivery.notebooks import START
+from .notebooks import START
 from ..engine import pages
 from ..grading import load_file, trainee_language
 from ..i18n import translator
 
-LOCALIZE = "ctip.instructor.localize.LocalizeFeedback"
+LOCALIZE = "ctip.delivery.localize.LocalizeFeedback"
 REDACT = "ctip.delivery.feedback.RedactHiddenTracebacks"
 DROP = None                         # a cell left out of the feedback page
 
