@@ -153,3 +153,21 @@ def plot_modules(names: list[str], means: list[float], title: str, ylabel: str):
     ax.set_title(title)
     ax.set_ylabel(ylabel)
     return fig
+
+
+def plot_retention(labels: list[str], retention: list[float], reviews: list[int], title: str, xlabel: str):
+    """Cohort retention per topic (review logs handed in with an exercise): one bar per topic,
+    its share recalled (%) and, at the bar's end, the number of recall reviews behind it."""
+    import matplotlib.pyplot as plt
+    n = max(1, len(labels))
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.42 * n), layout="constrained")
+    pct = [100 * r for r in retention]
+    ax.barh(range(len(labels)), pct, color="#6a994e")
+    for y, (x, k) in enumerate(zip(pct, reviews, strict=True)):
+        ax.annotate(f"{x:.0f} % · n={k}", (x, y), textcoords="offset points", xytext=(4, -3), fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 115)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    return fig

@@ -103,6 +103,9 @@ def main(argv=None) -> int:
         return fail("error_locked", holder=e.holder)
     except IntakeError as e:
         return fail(e.code, **e.params)
+    from .report import retention_console
+    for line in retention_console(getattr(result, "retention", None), lang):
+        print(line)
     print(t("done", lang, "instructor", graded=len(result.graded), skipped=len(result.skipped),
             failed=len(result.failed), report=result.report_dir / "report.md"))
     return 0

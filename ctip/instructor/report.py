@@ -2,7 +2,9 @@
 statistics with flags, and the analytics plots as PNGs next to it."""
 from __future__ import annotations
 
+import csv
 import json
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -12,9 +14,10 @@ from ..content import loader
 from ..engine import plots
 from ..i18n import t
 from . import analytics
-from .runner import RunResult, item_columns, load_state
+from .runner import RunResult, item_columns, load_state, reason
 
 MIN_TRAINEES = 5
+RETENTION_CSV, RETENTION_PNG = "review-retention.csv", "review-retention.png"
 
 
 def _ti(key, lang, **fmt):
@@ -106,14 +109,18 @@ def write(result: RunResult, course_root: Path, lang: str | None = None) -> Path
     out = result.report_dir
     eid = result.exercise
     lines = [f"# {_ti('report_title', lang, exercise=eid)}", ""]
-    flagged = [s for s in result.states.values() if s.flags]
+    review = cohort_review(result, course_root, lang)
+    result.retention = review                 # ctip-grade prints its short per-topic lines
+    extra = {k: [list(v)] for k, v in review.damaged.items()}
+    flags_of = {k: list(s.flags) + extra.get(k, []) for k, s in result.states.items()}
+    flagged = [s for k, s in result.states.items() if flags_of[k]]
     lines.append(_ti("report_summary", lang, total=len(result.states), graded=len(result.graded),
                      flagged=len(flagged), skipped=len(result.skipped), failed=len(result.failed)))
     lines += ["", _ti("report_csv", lang, path=result.csv_path.name), "", f"## {_ti('report_flags', lang)}", ""]
     if not flagged:
         lines.append(_ti("report_none", lang))
     for st in sorted(flagged, key=lambda s: s.trainee):
-        reasons = "; ".join(flag_text(code, params, lang) for code, params in st.flags)
+        reasons = "; ".join(flag_text(code, params, lang) for code, params in flags_of[st.trainee])
         lines.append(f"- **{st.trainee}** ({st.total:g} / {st.max_score:g}): {reasons}")
     notices = getattr(result, "notices", [])
     if notices:
@@ -125,7 +132,7 @@ def write(result: RunResult, course_root: Path, lang: str | None = None) -> Path
         for tid in sorted(older):
             lines.append(f"- **{tid}**: " + "; ".join(f"{when} → `{where}`" for when, where in older[tid]))
     summary = {"exercise": eid, "graded": result.graded, "skipped": result.skipped, "failed": result.failed,
-               "flags": {s.trainee: s.flags for s in flagged}, "notices": notices,
+               "flags": {s.trainee: flags_of.get(s.trainee, s.flags) for s in flagged}, "notices": notices,
                "older_attempts": older, "items": {}, "stale": False}
     trainees, items, m, weights = item_stats(result, course_root)
     left_out = sorted(k for k, s in result.states.items() if s.broken)
@@ -166,6 +173,8 @@ def write(result: RunResult, course_root: Path, lang: str | None = None) -> Path
     for name, fig in figures.items():
         (out / name).write_bytes(plots.png(fig))
         lines.append(f"![{name}]({name})")
+    lines += retention_section(out, review, lang)
+    summary["review_retention"] = review.summary()
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (out / "report.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     return out / "report.md"
@@ -186,3 +195,110 @@ def distractors(course_root: Path, eid: str, trainees: list[str]):
         values = analytics.chosen_values(course_root, eid, trainees, it.id)
         out[it.id] = (analytics.distractor_counts(values, options), key_set)
     return out
+
+
+# --- cohort retention from the review logs handed in with the exercise --------------------
+
+@dataclass
+class CohortReview:
+    rows: list = field(default_factory=list)         # ctip.review.cohort.TopicRetention, per topic
+    trainees: list = field(default_factory=list)     # graded trainees whose answer file carried a sound log
+    damaged: dict = field(default_factory=dict)      # trainee -> [flag code, params]: log left out
+    error: str | None = None                         # the whole aggregation failed (report says why)
+
+    def summary(self) -> dict:
+        return {"trainees": self.trainees, "left_out": sorted(self.damaged), "error": self.error,
+                "topics": [{"module": r.module, "topic": r.topic, "label": r.label, "trainees": r.trainees,
+                            "reviews": r.reviews, "recalled": r.recalled, "retention": round(r.retention, 4),
+                            "mean_fraction": round(r.mean_fraction, 4), "mean_gap_days": round(r.mean_gap_days, 2)}
+                           for r in self.rows]}
+
+
+def cohort_review(result: RunResult, course_root: Path, lang: str | None = None) -> CohortReview:
+    """The review logs in the graded submissions of the exercise (the optional ``review`` field
+    of submitted/<trainee>/<ex>/<ex>.answers.json), aggregated per topic. A damaged log is
+    flagged and left out as a whole; it never stops the run and never changes a grade."""
+    from ..review import cohort as review_cohort
+    eid = result.exercise
+    out = CohortReview()
+    logs_of: dict[str, dict] = {}
+    for tid in sorted(result.states):
+        if result.states[tid].status != "graded":
+            continue
+        try:          # one trainee's file never stops the others
+            logs, problem, details = review_cohort.check_handed_in(
+                course_root / "submitted" / tid / eid / f"{eid}.answers.json")
+        except Exception as e:
+            logs, problem, details = [], "review_log_failed", reason(e)
+        if problem:
+            out.damaged[tid] = [problem, details]
+        elif logs:
+            logs_of[tid] = {review_cohort.FIELD: {"format": review_cohort.LOG_FORMAT, "logs": logs}}
+    out.trainees = sorted(logs_of)
+    if logs_of:
+        try:
+            out.rows = review_cohort.cohort_retention(logs_of, lang)
+        except Exception as e:
+            out.error = reason(e)["error"]
+    return out
+
+
+def write_retention_csv(path: Path, rows) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["module", "topic", "topic_label", "trainees", "reviews", "recalled", "retention",
+                    "mean_fraction", "mean_gap_days"])
+        for r in rows:
+            w.writerow([r.module, r.topic, r.label, r.trainees, r.reviews, r.recalled, f"{r.retention:.4f}",
+                        f"{r.mean_fraction:.4f}", f"{r.mean_gap_days:.2f}"])
+    tmp.replace(path)
+    return path
+
+
+def retention_section(out: Path, review: CohortReview, lang: str | None = None) -> list[str]:
+    """The report's retention section; writes the CSV and the plot (and removes those of an
+    earlier run when this one has no figures, so nothing stale is left beside the report)."""
+    for name in (RETENTION_CSV, RETENTION_PNG):
+        (out / name).unlink(missing_ok=True)
+    lines = ["", f"## {_ti('report_retention', lang)}", ""]
+    if review.damaged:
+        lines += [_ti("report_retention_left_out", lang, n=len(review.damaged), ids=", ".join(sorted(review.damaged))), ""]
+    if review.error:
+        lines.append(_ti("report_retention_failed", lang, error=review.error))
+    elif not review.trainees:
+        lines.append(_ti("report_retention_none", lang))
+    elif not review.rows:
+        lines.append(_ti("report_retention_no_recall", lang, n=len(review.trainees)))
+    else:
+        write_retention_csv(out / RETENTION_CSV, review.rows)
+        labels = [f"{r.module} · {r.label}" for r in review.rows]
+        fig = analytics.plot_retention(labels, [r.retention for r in review.rows], [r.reviews for r in review.rows],
+                                       _ti("plot_retention", lang), _ti("plot_retention_x", lang))
+        (out / RETENTION_PNG).write_bytes(plots.png(fig))
+        lines += [_ti("report_retention_intro", lang, n=len(review.trainees)), "",
+                  _ti("report_retention_csv", lang, path=RETENTION_CSV), "",
+                  "| " + _ti("report_retention_columns", lang) + " |", "|---|---|---|---|---|---|"]
+        for r in review.rows:
+            lines.append(f"| {r.module} | {r.label} | {r.trainees} | {r.recalled} / {r.reviews} | "
+                         f"{100 * r.retention:.0f} % | {r.mean_gap_days:.1f} |")
+        lines += ["", f"![{RETENTION_PNG}]({RETENTION_PNG})"]
+    return lines
+
+
+def retention_console(review: CohortReview | None, lang: str | None = None) -> list[str]:
+    """The short per-topic lines ctip-grade prints; nothing when no submission carried a log
+    (the field is optional, and most runs will not have one)."""
+    if review is None:
+        return []
+    lines = []
+    if review.rows:
+        lines.append(_ti("console_retention", lang, n=len(review.trainees)))
+        lines += ["  " + _ti("console_retention_line", lang, module=r.module, label=r.label,
+                             pct=f"{100 * r.retention:.0f} %", recalled=r.recalled, reviews=r.reviews,
+                             trainees=r.trainees) for r in review.rows]
+    elif review.trainees or review.error:
+        lines.append(_ti("console_retention_empty", lang, n=len(review.trainees)))
+    if review.damaged:
+        lines.append(_ti("console_retention_left_out", lang, n=len(review.damaged)))
+    return lines

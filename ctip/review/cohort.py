@@ -90,6 +90,36 @@ def handed_in_logs(source: Path | str | bytes | dict) -> list[dict]:
     return [log for log in field["logs"] if _valid_log(log)]
 
 
+def check_handed_in(source: Path | str | bytes | dict) -> tuple[list[dict], str | None, dict]:
+    """(logs, problem, details) of one trainee's answer file, for ``ctip-grade``.
+
+    problem is None when the file carries no ``review`` field (it is optional) or a sound one;
+    ``"review_log_bad"`` when the field is there but is not a review log of this course;
+    ``"review_log_entries"`` when some of its entries are unreadable (details: bad, total).
+    A damaged log is handed back empty: half a history would distort the figures.
+    An answer file that cannot be read at all is the answer file's problem (the validator
+    flags it), not the review log's: no logs, no problem. Never raises."""
+    try:
+        if isinstance(source, dict):
+            data = source
+        else:
+            raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+            if len(raw) > MAX_BYTES:
+                return [], None, {}
+            data = json.loads(raw.decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return [], None, {}
+    if not isinstance(data, dict) or FIELD not in data:
+        return [], None, {}
+    field = data[FIELD]
+    if not isinstance(field, dict) or field.get("format") != LOG_FORMAT or not isinstance(field.get("logs"), list):
+        return [], "review_log_bad", {}
+    bad = sum(1 for log in field["logs"] if not _valid_log(log))
+    if bad:
+        return [], "review_log_entries", {"bad": bad, "total": len(field["logs"])}
+    return list(field["logs"]), None, {}
+
+
 @dataclass(frozen=True)
 class TopicRetention:
     module: str
@@ -153,5 +183,5 @@ def cohort_from_folder(folder: Path | str, exercise: str, lang: str | None = Non
     return cohort_retention(files, lang)
 
 
-__all__ = ["payload", "attach", "attach_for_exercise", "handed_in_logs", "cohort_retention", "cohort_from_folder",
+__all__ = ["payload", "attach", "attach_for_exercise", "handed_in_logs", "check_handed_in", "cohort_retention", "cohort_from_folder",
            "recall_reviews", "TopicRetention", "StoreError"]
