@@ -125,7 +125,8 @@ def wait_ready(page) -> None:
     assert page.locator(".ctip-cell-error").count() == 0
     body = page.inner_text("body")
     for bad in BAD_TEXT:
-        assert bad not in body, bad
+        at = body.find(bad)
+        assert at < 0, f"{bad!r} on the page: …{body[max(0, at - 200):at + 200]}…"
 
 
 def kernel_processes(app):
