@@ -73,8 +73,7 @@ def click_feedback(browser, app, clicks: int) -> list[float]:
     seed = json.loads((app.course / "modules" / "m01.answers.json").read_text(encoding="utf-8"))["seed"]
     shown = display_order(q, seed, q.id)
     label = f"{letter(shown.index(q.key))}) {next(o.text for o in q.options if o.id == q.key)}"
-    boxes = page.locator(".widget-vbox", has_text=bs.plain(q.prompt)[:60]).filter(has=page.locator("button"))
-    box = boxes.filter(has_not=boxes).first
+    box = bs.box_of(page, bs.plain(q.prompt)[:60])
     box.scroll_into_view_if_needed()
     handle = box.element_handle()
     times = []

@@ -98,6 +98,14 @@ def plain(text: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(text.replace("**", ""))).strip()
 
 
+def box_of(page, text: str, has: str = "button", nth: int = 0):
+    """The ``nth`` question box holding ``text`` and an element ``has``: innermost widget boxes
+    only, not found by the .ctip-q class (a widget Voilà missed and app.js redrew may come
+    without its classes); nth counts questions with the same prompt (e.g. two cases' parts)."""
+    boxes = page.locator(".widget-vbox", has_text=text).filter(has=page.locator(has))
+    return boxes.filter(has_not=boxes).nth(nth)
+
+
 def open_page(browser, size: str):
     """A fresh context and page at ``size``; returns (context, page, problems), where problems
     collects console errors, page errors, failed requests and HTTP errors as they happen."""

@@ -15,12 +15,13 @@ import time
 
 import nbformat
 import pytest
-from browser_support import first_single_choice, kernel_processes, layout_problems, open_page, plain, wait_ready
+from browser_support import box_of, first_single_choice, kernel_processes, layout_problems, open_page, plain, wait_ready
 
 from ctip import paths
 from ctip.content import loader
 from ctip.engine.shuffle import display_order
 from ctip.engine.widgets import letter
+from ctip.i18n import t
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,7 +42,7 @@ def test_start_page_module_link_answer_feedback(app, browser, size, tmp_path):
     wait_ready(page)
     assert page.evaluate("document.getElementById('rendered_cells').scrollTop") == 0   # opens at its top
     q = first_single_choice("m01")
-    widget = page.locator(".ctip-q", has_text=plain(q.prompt)[:40]).first
+    widget = box_of(page, plain(q.prompt)[:40])
     # options stand in this trainee's order: drawn from the seed the page kept in the answer file
     seed = json.loads((app.course / "modules" / "m01.answers.json").read_text(encoding="utf-8"))["seed"]
     shown = display_order(q, seed, q.id)
@@ -79,7 +80,7 @@ def test_exercise_free_text_reload_hand_in_and_grading(app, browser, tmp_path):
     wait_ready(page)
     assert "BEGIN SOLUTION" not in page.inner_text("body")
     # a single-choice item by clicking (item 1's widget is the first graded box)
-    box = page.locator(".ctip-q").nth(0)
+    box = box_of(page, t("choose_one"), ".widget-radio-box")       # item 1 is the first single choice
     box.locator(".widget-radio-box label").first.click()
     expect(box).to_contain_text("Жооп сакталды")
     # free text typed with Cyrillic characters, saved while typing (debounced)
@@ -87,7 +88,7 @@ def test_exercise_free_text_reload_hand_in_and_grading(app, browser, tmp_path):
     area = page.locator(".ctip-freetext textarea")
     area.click()
     page.keyboard.type(answer, delay=5)
-    expect(page.locator(".ctip-q", has=area)).to_contain_text("Сакталды")
+    expect(page.locator(".widget-vbox", has=area).last).to_contain_text("Сакталды")
     stored = json.loads((app.course / "exercises" / "ex01" / "ex01.answers.json").read_text(encoding="utf-8"))
     assert stored["answers"][text_item.id]["value"] == answer
     assert stored["answers"][single.id]["value"] == display_order(single, stored["seed"], single.id)[0]
@@ -95,7 +96,7 @@ def test_exercise_free_text_reload_hand_in_and_grading(app, browser, tmp_path):
     page.reload()
     wait_ready(page)
     expect(page.locator(".ctip-freetext textarea")).to_have_value(answer)
-    expect(page.locator(".ctip-q").nth(0).locator("input[type=radio]").first).to_be_checked()
+    expect(box_of(page, t("choose_one"), ".widget-radio-box").locator("input[type=radio]").first).to_be_checked()
     assert layout_problems(page) == []
     # hand in: the name, the list of unanswered items, confirm, a zip to download
     panel = page.locator(".ctip-handin")

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 import pytest
-from browser_support import layout_problems, open_page, plain, wait_ready
+from browser_support import box_of, layout_problems, open_page, plain, wait_ready
 
 from ctip import paths
 from ctip.content import loader
@@ -114,14 +114,6 @@ def module_items(mid: str):
             elif isinstance(b, CaseBlock) and isinstance(bank.get(b.case), Case):
                 for p in bank[b.case].parts:
                     yield f"{b.case}/{p.id}", p
-
-
-def box_of(page, text: str, has: str, nth: int = 0):
-    """The ``nth`` question box holding ``text`` and an element ``has``: innermost widget boxes
-    only (not found by the .ctip-q class: a widget Voilà missed and app.js redrew may come
-    without its classes); nth counts questions with the same prompt (e.g. two cases' parts)."""
-    boxes = page.locator(".widget-vbox", has_text=text).filter(has=page.locator(has))
-    return boxes.filter(has_not=boxes).nth(nth)
 
 
 def option_label(q, shown: list[str], oid: str) -> str:
