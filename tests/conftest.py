@@ -61,3 +61,31 @@ def course_root(fixture_course, tmp_path):
     with env_bin_on_path():
         runner.ensure_assignment(fast_api(root), root, "ex90")
     return root
+
+
+# --- browser tests (tests/browser_support.py) ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """The Voilà trainee app on a throw-away copy of the course, one per test module (and worker)."""
+    import browser_support as bs
+    bs.require_browser()
+    pytest.importorskip("voila")
+    a = bs.start_app(bs.course_copy(tmp_path_factory.mktemp("course")))
+    try:
+        yield a
+    finally:
+        a.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian Chromium per test module (contexts per test keep pages apart)."""
+    import browser_support as bs
+    bs.require_browser()
+    from playwright.sync_api import expect, sync_playwright
+    expect.set_options(timeout=60_000)           # a loaded 2-core machine: kernel replies take seconds
+    with sync_playwright() as p:
+        b = bs.launch_chromium(p)
+        yield b
+        b.close()

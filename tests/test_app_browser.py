@@ -8,148 +8,29 @@ offers a zip that `ctip-grade` grades, with the free text in the manually graded
 """
 from __future__ import annotations
 
-import html
 import json
-import os
 import re
 import shutil
 import time
-from pathlib import Path
 
 import nbformat
 import pytest
+from browser_support import box_of, first_single_choice, kernel_processes, layout_problems, open_page, plain, wait_ready
 
 from ctip import paths
 from ctip.content import loader
-from ctip.content.models import QuizBlock
 from ctip.engine.shuffle import display_order
 from ctip.engine.widgets import letter
+from ctip.i18n import t
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SIZES = {"desktop": (1400, 900), "phone": (390, 844)}
-READY = "body[data-ctip-ready='1']"
-WIDGETS = "body[data-ctip-widgets='1']"      # widgets drawn (ctip/app/app.js redraws any Voilà missed)
-# console noise of Voilà's bundled JupyterLab 4.2 core against newer extension builds: warnings only
-IGNORED_CONSOLE = ("Unsatisfied version", "No satisfying version", "Starting WebSocket", "widget model not found")
-
-
-def first_single_choice(mid: str):
-    bank = {q.id: q for q in loader.bank(mid).questions}
-    for s in loader.module(mid).sections:
-        for b in s.blocks:
-            if isinstance(b, QuizBlock):
-                for qid in b.quiz:
-                    if bank[qid].kind == "single":
-                        return bank[qid]
-    raise AssertionError("module has no single-choice question")
-
-
-def plain(text: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(text.replace("**", ""))).strip()
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI: ./run test installs it")
-        pytest.skip("no /usr/bin/chromium (./run test installs it)")
-    pytest.importorskip("playwright")
-    pytest.importorskip("voila")
-    from ctip.app.launch import App
-    course = tmp_path_factory.mktemp("course")
-    for name in ("modules", "exercises"):
-        shutil.copytree(paths.ROOT / name, course / name, ignore=shutil.ignore_patterns(
-            "*.answers.json*", "*.visits.json", "*.handin.json", "*.zip"))
-    a = App(course)
-    try:
-        a.wait(180)
-        yield a
-    finally:
-        a.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(app):
-    from playwright.sync_api import expect, sync_playwright
-    expect.set_options(timeout=60_000)           # a loaded 2-core machine: kernel replies take seconds
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-def open_page(browser, size, tmp_path, name):
-    w, h = SIZES[size]
-    ctx = browser.new_context(viewport={"width": w, "height": h}, accept_downloads=True)
-    page = ctx.new_page()
-    page.set_default_timeout(180_000)          # a loaded 2-core machine needs the margin
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-            if m.type == "error" and not any(s in m.text for s in IGNORED_CONSOLE) else None)
-    # Voilà's widget manager may miss models under load; app.js redraws them. Count those, they are
-    # not errors the trainee sees (wait_ready checks no "model not found" stays on the page)
-    page.on("console", lambda m: setattr(page, "ctip_missed", getattr(page, "ctip_missed", 0) + 1)
-            if "widget model not found" in m.text else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    # the kernel shutdown beacon sent while a page is left shows as "failed" to the leaving page
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}")
-            if "/voila/api/shutdown/" not in r.url else None)
-    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-    return ctx, page, problems
-
-
-def wait_ready(page):
-    page.wait_for_selector(READY)
-    page.wait_for_selector(WIDGETS)
-    page.wait_for_timeout(500)
-    # the page shows neither code nor Python errors
-    assert page.locator(".jp-CodeCell .jp-InputArea, .jp-CodeMirrorEditor, .cm-editor").count() == 0
-    assert page.locator(".ctip-cell-error").count() == 0
-    body = page.inner_text("body")
-    for bad in ("Traceback", "Error", "model not found", "import ", "ctip.", "BEGIN SOLUTION"):
-        assert bad not in body, bad
-
-
-def kernel_processes(app):
-    import psutil
-    return [p for p in psutil.Process(app.proc.pid).children(recursive=True)
-            if "ipykernel_launcher" in " ".join(p.cmdline())]
-
-
-def layout_problems(page) -> list[str]:
-    """Sideways scrolling, overlapping option labels, tap targets under 40 px high."""
-    return page.evaluate("""() => {
-      const out = [];
-      const cells = document.getElementById('rendered_cells');
-      if (cells && cells.scrollWidth > cells.clientWidth + 1) out.push('sideways scroll ' + cells.scrollWidth);
-      if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('page wider than window');
-      for (const q of document.querySelectorAll('.ctip-q')) {
-        const labels = [...q.querySelectorAll('.widget-radio-box label, .widget-checkbox')]
-          .map(e => e.getBoundingClientRect()).filter(r => r.height > 0);
-        for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) {
-          const a = labels[i], b = labels[j];
-          const dx = Math.min(a.right, b.right) - Math.max(a.left, b.left);
-          const dy = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
-          if (dx > 1 && dy > 1) out.push('overlap: ' + q.innerText.slice(0, 40));
-        }
-        for (const t of q.querySelectorAll('.widget-radio-box label, .widget-checkbox, button, select')) {
-          const r = t.getBoundingClientRect();
-          if (r.height > 0 && r.height < 39.5) out.push('small target ' + r.height + ': ' + t.innerText.slice(0, 30));
-        }
-      }
-      return out;
-    }""")
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_start_page_module_link_answer_feedback(app, browser, size, tmp_path):
     from playwright.sync_api import expect
     before = len(kernel_processes(app))
-    ctx, page, problems = open_page(browser, size, tmp_path, "start")
+    ctx, page, problems = open_page(browser, size)
     t0 = time.monotonic()
     page.goto(app.url)
     wait_ready(page)
@@ -161,7 +42,7 @@ def test_start_page_module_link_answer_feedback(app, browser, size, tmp_path):
     wait_ready(page)
     assert page.evaluate("document.getElementById('rendered_cells').scrollTop") == 0   # opens at its top
     q = first_single_choice("m01")
-    widget = page.locator(".ctip-q", has_text=plain(q.prompt)[:40]).first
+    widget = box_of(page, plain(q.prompt)[:40])
     # options stand in this trainee's order: drawn from the seed the page kept in the answer file
     seed = json.loads((app.course / "modules" / "m01.answers.json").read_text(encoding="utf-8"))["seed"]
     shown = display_order(q, seed, q.id)
@@ -194,12 +75,12 @@ def test_exercise_free_text_reload_hand_in_and_grading(app, browser, tmp_path):
     ex = loader.exercise("ex01")
     text_item = next(it for it in ex.items if it.kind == "text")
     single = next(it for it in ex.items if it.kind == "single")
-    ctx, page, problems = open_page(browser, "phone", tmp_path, "ex01")
+    ctx, page, problems = open_page(browser, "phone")
     page.goto(f"{app.base}/voila/render/exercises/ex01/ex01.ipynb")
     wait_ready(page)
     assert "BEGIN SOLUTION" not in page.inner_text("body")
     # a single-choice item by clicking (item 1's widget is the first graded box)
-    box = page.locator(".ctip-q").nth(0)
+    box = box_of(page, t("choose_one"), ".widget-radio-box")       # item 1 is the first single choice
     box.locator(".widget-radio-box label").first.click()
     expect(box).to_contain_text("Жооп сакталды")
     # free text typed with Cyrillic characters, saved while typing (debounced)
@@ -207,7 +88,7 @@ def test_exercise_free_text_reload_hand_in_and_grading(app, browser, tmp_path):
     area = page.locator(".ctip-freetext textarea")
     area.click()
     page.keyboard.type(answer, delay=5)
-    expect(page.locator(".ctip-q", has=area)).to_contain_text("Сакталды")
+    expect(page.locator(".widget-vbox", has=area).last).to_contain_text("Сакталды")
     stored = json.loads((app.course / "exercises" / "ex01" / "ex01.answers.json").read_text(encoding="utf-8"))
     assert stored["answers"][text_item.id]["value"] == answer
     assert stored["answers"][single.id]["value"] == display_order(single, stored["seed"], single.id)[0]
@@ -215,7 +96,7 @@ def test_exercise_free_text_reload_hand_in_and_grading(app, browser, tmp_path):
     page.reload()
     wait_ready(page)
     expect(page.locator(".ctip-freetext textarea")).to_have_value(answer)
-    expect(page.locator(".ctip-q").nth(0).locator("input[type=radio]").first).to_be_checked()
+    expect(box_of(page, t("choose_one"), ".widget-radio-box").locator("input[type=radio]").first).to_be_checked()
     assert layout_problems(page) == []
     # hand in: the name, the list of unanswered items, confirm, a zip to download
     panel = page.locator(".ctip-handin")

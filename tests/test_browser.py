@@ -3,10 +3,8 @@ downloaded browser). Module 1 is opened and run, a question is answered by click
 feedback appears, and after a kernel restart and a page reload the answer is still there."""
 from __future__ import annotations
 
-import html
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -16,17 +14,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import first_single_choice, plain, require_browser
 
 from ctip import paths
-from ctip.content import loader
-from ctip.content.models import QuizBlock
 from ctip.engine.shuffle import display_order
 from ctip.engine.widgets import letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TOKEN = "ctip-test-token"
 
 
@@ -36,24 +30,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def first_single_choice(mid: str):
-    bank = {q.id: q for q in loader.bank(mid).questions}
-    for s in loader.module(mid).sections:
-        for b in s.blocks:
-            if isinstance(b, QuizBlock):
-                for qid in b.quiz:
-                    if bank[qid].kind == "single":
-                        return bank[qid]
-    raise AssertionError("module has no single-choice question")
-
-
 @pytest.fixture
 def lab(tmp_path):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI: ./run test installs it")
-        pytest.skip("no /usr/bin/chromium (./run test installs it)")
-    pytest.importorskip("playwright")
+    require_browser()
     root = tmp_path / "course"
     shutil.copytree(paths.MODULES, root / "modules", ignore=shutil.ignore_patterns("*.answers.json*"))
     settings = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
@@ -91,42 +70,41 @@ def run_all(page):
     page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
 
 
-def test_module_one_answer_feedback_and_persistence(lab, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+def test_module_one_answer_feedback_and_persistence(lab, browser, tmp_path):
+    from playwright.sync_api import expect
     base, root = lab
     q = first_single_choice("m01")
-    prompt = re.sub(r"\s+", " ", html.unescape(q.prompt.replace("**", ""))).strip()[:40]
+    prompt = plain(q.prompt)[:40]
     option = next(o for o in q.options if o.id == q.key)
     url = f"{base}/lab/tree/modules/m01.ipynb?token={TOKEN}"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(150_000)     # a loaded 2-core machine needs the margin
-        page.goto(url)
-        run_all(page)
-        widget = page.locator(".ctip-q", has_text=prompt).first
-        expect(widget).to_be_visible()
-        # options stand in this trainee's order, drawn from the seed kept in the answer file
-        seed = json.loads((root / "modules" / "m01.answers.json").read_text(encoding="utf-8"))["seed"]
-        label = f"{letter(display_order(q, seed, q.id).index(q.key))}) {option.text}"
-        widget.locator("label", has_text=label).first.click()
-        widget.get_by_role("button", name="Текшерүү").click()
-        expect(widget).to_contain_text("Туура!")
-        expect(page.locator(".widget-html", has_text="Модуль боюнча упай: 1").first).to_be_visible()
-        page.screenshot(path=str(tmp_path / "answered.png"))
-        saved = json.loads((root / "modules" / "m01.answers.json").read_text(encoding="utf-8"))
-        assert saved["answers"][q.id]["value"] == q.key
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(150_000)     # a loaded 2-core machine needs the margin
+    page.goto(url)
+    run_all(page)
+    widget = page.locator(".ctip-q", has_text=prompt).first
+    expect(widget).to_be_visible()
+    # options stand in this trainee's order, drawn from the seed kept in the answer file
+    seed = json.loads((root / "modules" / "m01.answers.json").read_text(encoding="utf-8"))["seed"]
+    label = f"{letter(display_order(q, seed, q.id).index(q.key))}) {option.text}"
+    widget.locator("label", has_text=label).first.click()
+    widget.get_by_role("button", name="Текшерүү").click()
+    expect(widget).to_contain_text("Туура!")
+    expect(page.locator(".widget-html", has_text="Модуль боюнча упай: 1").first).to_be_visible()
+    page.screenshot(path=str(tmp_path / "answered.png"))
+    saved = json.loads((root / "modules" / "m01.answers.json").read_text(encoding="utf-8"))
+    assert saved["answers"][q.id]["value"] == q.key
 
-        # new kernel, reloaded page: the answer and its feedback come back from the file
-        sessions = json.loads(urllib.request.urlopen(f"{base}/api/sessions?token={TOKEN}").read())
-        kernel = sessions[0]["kernel"]["id"]
-        req = urllib.request.Request(f"{base}/api/kernels/{kernel}/restart?token={TOKEN}", method="POST",
-                                     data=b"", headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req)
-        page.reload()
-        run_all(page)
-        widget = page.locator(".ctip-q", has_text=prompt).first
-        expect(widget).to_contain_text("Туура!")
-        expect(widget.locator("label", has_text=label).first.locator("input")).to_be_checked()
-        page.screenshot(path=str(tmp_path / "restored.png"))
-        browser.close()
+    # new kernel, reloaded page: the answer and its feedback come back from the file
+    sessions = json.loads(urllib.request.urlopen(f"{base}/api/sessions?token={TOKEN}").read())
+    kernel = sessions[0]["kernel"]["id"]
+    req = urllib.request.Request(f"{base}/api/kernels/{kernel}/restart?token={TOKEN}", method="POST",
+                                 data=b"", headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req)
+    page.reload()
+    run_all(page)
+    widget = page.locator(".ctip-q", has_text=prompt).first
+    expect(widget).to_contain_text("Туура!")
+    expect(widget.locator("label", has_text=label).first.locator("input")).to_be_checked()
+    page.screenshot(path=str(tmp_path / "restored.png"))
+    ctx.close()

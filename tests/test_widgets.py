@@ -196,3 +196,32 @@ def test_wrapped_data_lines_flow_as_one_sentence_lists_and_paragraphs_stay():
     scene = case.scenes[0].text
     assert scene.count("\n") >= 2                       # wrapped in the data ...
     assert "<br>" not in md_inline(scene)               # ... one paragraph on the page
+
+
+def test_empty_dropdowns_show_the_placeholder_which_is_never_an_answer(module, exercise, tmp_path):
+    s = module()
+    for qid in ("m90.q4", "m90.q5"):                           # sort and order
+        s.quiz(qid)
+        drops = s.views[qid].inputs.drops.values()
+        assert {(d.index, d.value, d.label) for d in drops} == {(0, None, "— тандаңыз —")}
+    v = s.views["m90.q4"]
+    d = v.inputs.drops["x1"]
+    d.value = "act"
+    assert d.label != "— тандаңыз —"
+    v.inputs.reset()                                           # cleared: the placeholder again, not blank
+    assert (d.index, d.value, d.label) == (0, None, "— тандаңыз —")
+    d.value = "act"
+    d.index = 0                                                # the trainee picks the placeholder back
+    assert v.inputs.get() is None and v.inputs.partial() == {}
+    v.check_btn.click()
+    assert "Бардык саптарды толтуруңуз." in v.feedback.value
+    assert read_answers(answers_path("m90", tmp_path)) == {}
+    # graded exercise: choosing the placeholder again takes the row out of the stored answer
+    e = exercise()
+    e.item("q4")
+    drops = e.views["q4"].inputs.drops
+    drops["x2"].value = "means"
+    drops["x1"].value = "act"
+    drops["x1"].index = 0
+    assert stored(tmp_path, "ex90")["q4"]["value"] == {"x2": "means"}
+    assert drops["x1"].label == "— тандаңыз —"

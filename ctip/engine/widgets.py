@@ -66,6 +66,21 @@ def letter(i: int) -> str:
     return LETTERS[i] if i < len(LETTERS) else str(i + 1)
 
 
+def choice_dropdown(placeholder: str, options: list, **kw) -> W.Dropdown:
+    """A Dropdown whose empty state shows ``placeholder`` instead of a blank box.
+
+    The placeholder is the first option with the value None, so choosing it (or clearing the
+    value in code) leaves the question unanswered: nothing is stored or graded for it. ipywidgets
+    turns value=None into index=None (a blank select); the observer puts the placeholder back."""
+    d = W.Dropdown(options=[(placeholder, None)] + list(options), index=0, **kw)
+
+    def keep_placeholder(change):
+        if change["new"] is None:
+            change["owner"].index = 0
+    d.observe(keep_placeholder, names="index")
+    return d
+
+
 class Inputs:
     """The input widgets of one question kind, with get/set/reset of the response.
 
@@ -93,8 +108,8 @@ class Inputs:
             self.controls = list(self.checks.values())
             self.box = W.VBox(self.controls, layout=FULL)
         elif self.kind == "sort":
-            cats = [(self.t("not_chosen"), None)] + [(c.text, c.id) for c in item.categories]
-            self.drops = {o.id: W.Dropdown(options=cats, value=None, layout=W.Layout(width="40%"))
+            cats = [(c.text, c.id) for c in item.categories]
+            self.drops = {o.id: choice_dropdown(self.t("not_chosen"), cats, layout=W.Layout(width="40%"))
                           for o in opts}
             self.controls = list(self.drops.values())
             rows = [W.HBox([W.HTML(f"{letter(i)}) {esc(o.text)}", layout=W.Layout(width="58%")),
@@ -102,9 +117,9 @@ class Inputs:
             self.box = W.VBox(rows, layout=FULL)
         elif self.kind == "order":
             listing = "".join(f"<div><b>{letter(i)})</b> {esc(o.text)}</div>" for i, o in enumerate(opts))
-            steps = [(self.t("not_chosen"), None)] + [(f"{letter(i)}) {o.text}", o.id) for i, o in enumerate(opts)]
-            self.drops = {n: W.Dropdown(options=steps, value=None, description=self.t("order_position", n=n + 1),
-                                        style={"description_width": "90px"}, layout=FULL)
+            steps = [(f"{letter(i)}) {o.text}", o.id) for i, o in enumerate(opts)]
+            self.drops = {n: choice_dropdown(self.t("not_chosen"), steps, description=self.t("order_position", n=n + 1),
+                                             style={"description_width": "90px"}, layout=FULL)
                           for n in range(len(opts))}
             self.controls = list(self.drops.values())
             self.box = W.VBox([W.HTML(listing)] + self.controls, layout=FULL)

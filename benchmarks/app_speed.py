@@ -1,0 +1,135 @@
+"""Speed of the trainee app (Voilà) as a trainee feels it, in headless Debian Chromium.
+
+    .venv/bin/python benchmarks/app_speed.py              # 5 loads per page, 10 clicks
+    .venv/bin/python benchmarks/app_speed.py --loads 3 --clicks 5
+
+Starts the app on a free port with a throw-away copy of the course (as the browser tests do) and
+measures
+  * page ready: from navigation to every widget usable (body[data-ctip-widgets='1'], set by the
+    app once Voilà has drawn all widgets), for module 1 and exercise 1; each load in a fresh
+    browser context, so a new kernel runs the page; median of --loads;
+  * click -> feedback: a right answer chosen on a self-check question of module 1, then the time
+    from the click on «Текшерүү» to the feedback text on the page (measured inside the page);
+    «Кайра аракет кылуу» clears it between clicks; median of --clicks.
+Prints the figures with the date, the machine's cores and load average, and the targets
+(page ready <= 3 s, click -> feedback <= 50 ms). A script, not a test: timings depend on the
+machine and on what else runs on it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import browser_support as bs  # noqa: E402  (tests/browser_support.py: Chromium, app, page helpers)
+
+from ctip.engine.shuffle import display_order  # noqa: E402
+from ctip.engine.widgets import letter  # noqa: E402
+from ctip.i18n import t  # noqa: E402
+
+READY_TARGET_S = 3.0
+CLICK_TARGET_MS = 50.0
+PAGES = {"module 1": "modules/m01.ipynb", "exercise 1": "exercises/ex01/ex01.ipynb"}
+
+FEEDBACK_JS = """(box, [check, ok]) => new Promise((resolve) => {
+  const button = [...box.querySelectorAll('button')].find(b => b.textContent.includes(check));
+  const t0 = performance.now();
+  const seen = new MutationObserver(() => {
+    if (box.innerText.includes(ok)) { seen.disconnect(); resolve(performance.now() - t0); }
+  });
+  seen.observe(box, {subtree: true, childList: true, characterData: true});
+  button.click();
+})"""
+
+
+def page_ready(browser, url: str) -> float:
+    ctx, page, problems = bs.open_page(browser, "desktop")
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector(bs.WIDGETS)
+    took = time.perf_counter() - start
+    bs.wait_ready(page)                       # and the page shows no error
+    assert not problems, problems
+    page.goto("about:blank")                  # leaving the page shuts its kernel down
+    ctx.close()
+    return took
+
+
+def click_feedback(browser, app, clicks: int) -> list[float]:
+    q = bs.first_single_choice("m01")
+    ctx, page, problems = bs.open_page(browser, "desktop")
+    page.goto(f"{app.base}/voila/render/modules/m01.ipynb")
+    bs.wait_ready(page)
+    seed = json.loads((app.course / "modules" / "m01.answers.json").read_text(encoding="utf-8"))["seed"]
+    shown = display_order(q, seed, q.id)
+    label = f"{letter(shown.index(q.key))}) {next(o.text for o in q.options if o.id == q.key)}"
+    box = bs.box_of(page, bs.plain(q.prompt)[:60])
+    box.scroll_into_view_if_needed()
+    handle = box.element_handle()
+    times = []
+    for _ in range(clicks):
+        box.locator("label", has_text=label).first.click()
+        page.wait_for_timeout(300)            # the choice reaches the kernel before Check is pressed
+        times.append(handle.evaluate(FEEDBACK_JS, [t("check"), t("correct")]))
+        box.get_by_role("button", name=t("retry")).click()
+        page.wait_for_function("b => !b.innerText.includes(%s)" % json.dumps(t("correct")), arg=handle)
+    assert not problems, problems
+    page.goto("about:blank")
+    ctx.close()
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--loads", type=int, default=5, help="fresh loads per page (median)")
+    ap.add_argument("--clicks", type=int, default=10, help="clicks on «Текшерүү» (median)")
+    args = ap.parse_args(argv)
+    if not bs.CHROMIUM.exists():
+        print(f"no {bs.CHROMIUM}: ./run test installs it", file=sys.stderr)
+        return 1
+    from playwright.sync_api import sync_playwright
+    load_before = os.getloadavg()
+    work = Path(tempfile.mkdtemp(prefix="ctip-speed-"))
+    app = bs.start_app(bs.course_copy(work / "course"))
+    results: dict[str, list[float]] = {}
+    try:
+        with sync_playwright() as p:
+            browser = bs.launch_chromium(p)
+            for name, rel in PAGES.items():
+                results[name] = [page_ready(browser, f"{app.base}/voila/render/{rel}") for _ in range(args.loads)]
+            clicks = click_feedback(browser, app, args.clicks)
+            browser.close()
+    finally:
+        app.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    load_after = os.getloadavg()
+
+    def verdict(ok: bool) -> str:
+        return "meets the target" if ok else "MISSES the target"
+    print(f"ctip trainee app speed, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+    print(f"machine: {os.cpu_count()} cores; load average (1/5/15 min) before "
+          f"{' '.join(f'{x:.2f}' for x in load_before)}, after {' '.join(f'{x:.2f}' for x in load_after)}")
+    for name, times in results.items():
+        med = statistics.median(times)
+        print(f"page ready, {name}: median {med:.2f} s of {len(times)} fresh loads "
+              f"({', '.join(f'{x:.2f}' for x in times)}); target <= {READY_TARGET_S:g} s: "
+              f"{verdict(med <= READY_TARGET_S)}")
+    med = statistics.median(clicks)
+    print(f"click -> feedback (module 1, «{t('check')}»): median {med:.0f} ms of {len(clicks)} clicks "
+          f"(min {min(clicks):.0f}, max {max(clicks):.0f}); target <= {CLICK_TARGET_MS:g} ms: "
+          f"{verdict(med <= CLICK_TARGET_MS)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
