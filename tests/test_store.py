@@ -36,12 +36,20 @@ def test_seed_is_kept_when_answers_are_saved_and_an_explicit_seed_wins(tmp_path)
     assert AnswerStore("m01", tmp_path).seed == s.seed
 
 
-def test_a_file_without_seed_is_not_rewritten_on_open(tmp_path):
+def test_a_file_without_seed_gets_one_at_open_keeping_answers_and_other_fields(tmp_path):
+    # e.g. an exercise's answer file started by the review history before the page first opened:
+    # without the seed written at once, every reopen would show a new option order
     path = tmp_path / "ex01.answers.json"
-    raw = '{"format": "ctip-answers", "version": 1, "answers": {"q1": {"value": "a"}}}'
-    path.write_text(raw, encoding="utf-8")
+    raw = {"format": "ctip-answers", "version": 1, "answers": {"q1": {"value": "a"}},
+           "review": {"format": "ctip-review-log", "version": 1, "logs": []}}
+    path.write_text(json.dumps(raw), encoding="utf-8")
     s = AnswerStore("ex01", tmp_path)
-    assert path.read_text(encoding="utf-8") == raw and s.get("q1") == "a"
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    assert stored["seed"] == s.seed and stored["answers"] == raw["answers"] and stored["review"] == raw["review"]
+    assert AnswerStore("ex01", tmp_path).seed == s.seed and s.get("q1") == "a"
+    before = path.read_bytes()
+    AnswerStore("ex01", tmp_path, create=False)       # a reader (progress) writes nothing
+    assert path.read_bytes() == before
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"", b"\xff\xfe\x00", b'{"answers": []}',

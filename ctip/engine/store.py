@@ -137,7 +137,9 @@ class AnswerStore:
         self.lang = lang or (data.get("lang") if isinstance(data.get("lang"), str) else None)
         stored = data.get("seed")
         self.seed: int = seed if valid_seed(seed) else stored if valid_seed(stored) else secrets.randbits(62)
-        if create and self.writable and self._damaged is None and not data and not self.path.exists():
+        # written at once when the file has no seed yet: no file, or one started by someone else
+        # (e.g. the review history handed in with an exercise), so reopening keeps the order
+        if create and self.writable and self._damaged is None and not valid_seed(stored):
             try:
                 self._write()
             except OSError:     # a read-only folder: the order still holds for this session
