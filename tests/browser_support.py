@@ -28,7 +28,8 @@ WIDGETS = "body[data-ctip-widgets='1']"      # widgets drawn (ctip/app/app.js re
 IGNORED_CONSOLE = ("Unsatisfied version", "No satisfying version", "Starting WebSocket", "widget model not found")
 # what a trainee must never see on a page: code, Python errors, keys
 BAD_TEXT = ("Traceback", "Error", "model not found", "import ", "ctip.", "BEGIN SOLUTION")
-LEFT_BEHIND = ("*.answers.json*", "*.visits.json", "*.handin.json", "*.zip", "ctip-settings.json")
+LEFT_BEHIND = ("*.answers.json*", "*.visits.json", "*.handin.json", "*.zip", "ctip-settings.json",
+               "review.state.json*")
 
 
 def require_browser() -> None:

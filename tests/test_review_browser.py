@@ -6,22 +6,20 @@ some wrong) and gets feedback for each; the review state file then holds one new
 answered item and the next due dates are FSRS's for those ratings at those times (a wrong answer
 comes back sooner). The review page also fits a phone screen (no sideways scrolling).
 
-The app and browser plumbing below is a minimal copy of tests/test_app_browser.py (to be pointed
-at the shared browser helpers when they exist).
+The app and the browser are the shared fixtures (tests/conftest.py, tests/browser_support.py).
 """
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from fsrs import Card
 
-from ctip import paths
+from browser_support import layout_problems, open_page, wait_ready
+
 from ctip.i18n import t
 from ctip.review import schedule
 from ctip.review.items import catalogue
@@ -29,82 +27,7 @@ from ctip.review.state import FILENAME, SCHEDULER, ReviewState, as_utc, card_id,
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-# --- copied from tests/test_app_browser.py (minimum) ---------------------------------------
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SIZES = {"desktop": (1400, 900), "phone": (390, 844)}
-READY = "body[data-ctip-ready='1']"
-WIDGETS = "body[data-ctip-widgets='1']"
-IGNORED_CONSOLE = ("Unsatisfied version", "No satisfying version", "Starting WebSocket", "widget model not found")
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI: ./run test installs it")
-        pytest.skip("no /usr/bin/chromium (./run test installs it)")
-    pytest.importorskip("playwright")
-    pytest.importorskip("voila")
-    from ctip.app.launch import App
-    course = tmp_path_factory.mktemp("course")
-    for name in ("modules", "exercises"):
-        shutil.copytree(paths.ROOT / name, course / name, ignore=shutil.ignore_patterns(
-            "*.answers.json*", "*.visits.json", "*.handin.json", "*.zip", FILENAME + "*"))
-    a = App(course)
-    try:
-        a.wait(180)
-        yield a
-    finally:
-        a.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(app):
-    from playwright.sync_api import expect, sync_playwright
-    expect.set_options(timeout=60_000)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-def open_page(browser, size):
-    w, h = SIZES[size]
-    ctx = browser.new_context(viewport={"width": w, "height": h})
-    page = ctx.new_page()
-    page.set_default_timeout(180_000)
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-            if m.type == "error" and not any(s in m.text for s in IGNORED_CONSOLE) else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}")
-            if "/voila/api/shutdown/" not in r.url else None)
-    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-    return ctx, page, problems
-
-
-def wait_ready(page):
-    page.wait_for_selector(READY)
-    page.wait_for_selector(WIDGETS)
-    page.wait_for_timeout(500)
-    assert page.locator(".jp-CodeCell .jp-InputArea, .jp-CodeMirrorEditor, .cm-editor").count() == 0
-    assert page.locator(".ctip-cell-error").count() == 0
-    body = page.inner_text("body")
-    for bad in ("Traceback", "Error", "model not found", "import ", "ctip.", "BEGIN SOLUTION"):
-        assert bad not in body, bad
-
-
-def sideways(page) -> list[str]:
-    return page.evaluate("""() => {
-      const out = [];
-      const cells = document.getElementById('rendered_cells');
-      if (cells && cells.scrollWidth > cells.clientWidth + 1) out.push('sideways scroll ' + cells.scrollWidth);
-      if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('page wider than window');
-      return out;
-    }""")
-# -------------------------------------------------------------------------------------------
+# the app and browser fixtures come from tests/conftest.py, the helpers from tests/browser_support.py
 
 
 def singles(mid):
@@ -161,7 +84,7 @@ def test_review_session_in_the_browser(app, browser, tmp_path):
     wait_ready(page)
     expect(page.locator(".ctip-q").first).to_be_visible()
     page.screenshot(path=str(tmp_path / "review-phone.png"), full_page=True)
-    assert sideways(page) == []
+    assert layout_problems(page) == []
     assert problems == [], "\n".join(problems)
     ctx.close()
 
@@ -193,7 +116,7 @@ def test_review_session_in_the_browser(app, browser, tmp_path):
         notes[sid] = box.inner_text()
     expect(page.locator("body")).to_contain_text(t("review_done", "ky", right=len(right), total=len(session)))
     page.screenshot(path=str(tmp_path / "review-desktop.png"), full_page=True)
-    assert sideways(page) == []
+    assert layout_problems(page) == []
     assert problems == [], "\n".join(problems)
     ctx.close()
 
