@@ -1,4 +1,5 @@
 """A simulated trainee: set widget values, press buttons, read feedback, score and file."""
+import html
 import json
 
 import pytest
@@ -131,11 +132,18 @@ def test_a_failed_save_is_reported_in_kyrgyz(module, monkeypatch):
 def test_results_chart_is_redrawn_after_a_check(module):
     s = module()
     s.results()
-    before = s.results_img.value
+    before = s.results_chart.value
+    names, shares = s.topic_shares()
+    assert shares and all(x == 0 for x in shares) and before.count("ctip-bar-row") == len(names)
     s.quiz("m90.q1")
     s.views["m90.q1"].inputs.radio.value = "b"
     s.views["m90.q1"].check_btn.click()
-    assert s.results_img.value[:4] == b"\x89PNG" and s.results_img.value != before
+    names, shares = s.topic_shares()
+    after = s.results_chart.value
+    assert after != before and any(x > 0 for x in shares)
+    for name, share in zip(names, shares, strict=True):     # one bar per topic, at its share
+        assert html.escape(name) in after
+        assert f"aria-valuenow='{round(100 * share)}'" in after
 
 
 # --- graded exercise ---------------------------------------------------------------

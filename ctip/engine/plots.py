@@ -40,20 +40,6 @@ def three_elements(lang: str | None = None):
     return fig
 
 
-def topic_results(labels: list[str], shares: list[float], title: str, lang: str | None = None):
-    """Share of points earned per topic (0-100 %), drawn from the trainee's answers."""
-    t = translator(lang)
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.55 * max(1, len(labels))), layout="constrained")
-    ax.barh(labels, [100 * s for s in shares], color=COLORS[0])
-    ax.set_xlim(0, 100)
-    ax.invert_yaxis()
-    ax.set_xlabel(t("fig.percent"))
-    ax.set_title(title)
-    for y, s in enumerate(shares):
-        ax.text(min(100 * s + 1, 92), y, f"{100 * s:.0f}%", va="center")
-    return fig
-
-
 def dataset_chart(dataset_id: str, lang: str | None = None):
     ds = loader.dataset(dataset_id, lang)
     fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")

@@ -29,6 +29,12 @@ STYLE = """<style>
 .ctip-fb-ok {color: #1e6b30} .ctip-fb-bad {color: #a12a2a} .ctip-fb-part {color: #9a5b00}
 .ctip-note {background: #fff4e5; border-left: 4px solid #e07a1f; padding: 6px 10px}
 .ctip-src {color: #555; font-size: 90%}
+.ctip-results {max-width: 760px; margin: 8px 0} .ctip-results h4 {margin: 4px 0 8px 0}
+.ctip-bar-row {display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr) 3.5em; gap: 8px;
+  align-items: center; margin: 4px 0; line-height: 1.3}
+.ctip-bar-track {background: #e8eef2; height: 14px; border-radius: 3px; overflow: hidden}
+.ctip-bar-fill {background: #1f6f8b; height: 100%}
+.ctip-bar-value {text-align: right; font-variant-numeric: tabular-nums}
 .ctip-context {background: #fff; border: 1px solid #d6e2ea; padding: 6px 10px; margin: 4px 0 8px 0}
 .ctip-q .ctip-choice {white-space: normal; height: auto; text-align: left; padding: 6px 10px;
   line-height: 1.4; margin: 3px 0}
@@ -60,6 +66,21 @@ def md_inline(text: str) -> str:
     out = "<br><br>".join(p for p in paragraphs if p)
     parts = out.split("**")
     return "".join(p if i % 2 == 0 else f"<b>{p}</b>" for i, p in enumerate(parts))
+
+
+def bar_chart(title: str, labels: list[str], shares: list[float], axis: str = "") -> str:
+    """A horizontal bar chart as HTML (0-100 % per row): drawn at once, sharp at any width,
+    readable by screen readers; used for the trainee's own results, which change at every click."""
+    rows = []
+    for label, share in zip(labels, shares, strict=True):
+        pct = max(0, min(100, round(100 * share)))
+        rows.append(f"<div class='ctip-bar-row'><span>{esc(label)}</span>"
+                    f"<span class='ctip-bar-track' role='meter' aria-valuemin='0' aria-valuemax='100' "
+                    f"aria-valuenow='{pct}' aria-label='{esc(label)}'>"
+                    f"<span class='ctip-bar-fill' style='display:block;width:{pct}%'></span></span>"
+                    f"<span class='ctip-bar-value'>{pct}%</span></div>")
+    caption = f"<div class='ctip-src'>{esc(axis)}</div>" if axis else ""
+    return f"<div class='ctip-results'><h4>{esc(title)}</h4>{''.join(rows)}{caption}</div>"
 
 
 def letter(i: int) -> str:
