@@ -71,19 +71,24 @@ def attach_for_exercise(exercise: str, exercise_folder: Path | str | None = None
     return True
 
 
+def _answer_data(source: Path | str | bytes | dict):
+    """A trainee's answer file as parsed JSON (any type), or None when it cannot be read: too
+    large, not UTF-8 (a BOM is allowed), not JSON, nested too deep. Never raises."""
+    if isinstance(source, dict):
+        return source
+    try:
+        raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+        if len(raw) > MAX_BYTES:
+            return None
+        return json.loads(raw.decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
 def handed_in_logs(source: Path | str | bytes | dict) -> list[dict]:
     """The valid review logs in one trainee's answer file ([] if none or unreadable).
     Never raises on a trainee's file: a bad field only means no logs."""
-    try:
-        if isinstance(source, dict):
-            data = source
-        else:
-            raw = source if isinstance(source, bytes) else Path(source).read_bytes()
-            if len(raw) > MAX_BYTES:
-                return []
-            data = json.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return []
+    data = _answer_data(source)
     field = data.get(FIELD) if isinstance(data, dict) else None
     if not isinstance(field, dict) or field.get("format") != LOG_FORMAT or not isinstance(field.get("logs"), list):
         return []
@@ -99,16 +104,7 @@ def check_handed_in(source: Path | str | bytes | dict) -> tuple[list[dict], str 
     A damaged log is handed back empty: half a history would distort the figures.
     An answer file that cannot be read at all is the answer file's problem (the validator
     flags it), not the review log's: no logs, no problem. Never raises."""
-    try:
-        if isinstance(source, dict):
-            data = source
-        else:
-            raw = source if isinstance(source, bytes) else Path(source).read_bytes()
-            if len(raw) > MAX_BYTES:
-                return [], None, {}
-            data = json.loads(raw.decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-        return [], None, {}
+    data = _answer_data(source)
     if not isinstance(data, dict) or FIELD not in data:
         return [], None, {}
     field = data[FIELD]
