@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ctip import paths
 from ctip.content import loader
-from ctip.content.models import QuizBlock
+from ctip.content.models import Case, CaseBlock, QuizBlock
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -83,15 +83,22 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
 
 
-def first_single_choice(mid: str):
+def module_items(mid: str):
+    """(storage id, question) of a module page in page order; case parts as 'case/part'."""
     bank = {q.id: q for q in loader.bank(mid).questions}
     for s in loader.module(mid).sections:
         for b in s.blocks:
             if isinstance(b, QuizBlock):
                 for qid in b.quiz:
-                    if bank[qid].kind == "single":
-                        return bank[qid]
-    raise AssertionError("module has no single-choice question")
+                    yield qid, bank[qid]
+            elif isinstance(b, CaseBlock) and isinstance(bank.get(b.case), Case):
+                for p in bank[b.case].parts:
+                    yield f"{b.case}/{p.id}", p
+
+
+def first_single_choice(mid: str):
+    """The first single-choice self-check question of a module page (not a case part)."""
+    return next(q for sid, q in module_items(mid) if "/" not in sid and q.kind == "single")
 
 
 def plain(text: str) -> str:

@@ -16,11 +16,10 @@ import json
 from pathlib import Path
 
 import pytest
-from browser_support import box_of, layout_problems, open_page, plain, wait_ready
+from browser_support import box_of, layout_problems, module_items, open_page, plain, wait_ready
 
 from ctip import paths
 from ctip.content import loader
-from ctip.content.models import Case, CaseBlock, QuizBlock
 from ctip.engine.prefs import remember_language
 from ctip.engine.shuffle import display_order
 from ctip.engine.simulation import variant
@@ -102,19 +101,6 @@ def test_page_loads_without_errors_and_fits(app, browser, lang, rel, size, tmp_p
 
 
 # --- every question kind, by clicking ------------------------------------------------------------
-
-def module_items(mid: str):
-    """(storage id, question) of a module page in page order; case parts as 'case/part'."""
-    bank = {q.id: q for q in loader.bank(mid).questions}
-    for s in loader.module(mid).sections:
-        for b in s.blocks:
-            if isinstance(b, QuizBlock):
-                for qid in b.quiz:
-                    yield qid, bank[qid]
-            elif isinstance(b, CaseBlock) and isinstance(bank.get(b.case), Case):
-                for p in bank[b.case].parts:
-                    yield f"{b.case}/{p.id}", p
-
 
 def option_label(q, shown: list[str], oid: str) -> str:
     return f"{letter(shown.index(oid))}) {next(o.text for o in q.options if o.id == oid)}"
