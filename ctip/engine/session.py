@@ -152,7 +152,8 @@ class ModuleSession:
 
     def _results_html(self) -> str:
         names, shares = self.topic_shares()
-        return bar_chart(self.t("results_title"), names, shares, self.t("fig.percent"))
+        # the page's heading above the chart already names it (notebooks.py: ResultsBlock)
+        return bar_chart("", names, shares, self.t("fig.percent"))
 
     def results(self) -> None:
         """The trainee's own results per topic; redrawn after every check (HTML bars: about a

@@ -80,7 +80,8 @@ def bar_chart(title: str, labels: list[str], shares: list[float], axis: str = ""
                     f"<span class='ctip-bar-fill' style='display:block;width:{pct}%'></span></span>"
                     f"<span class='ctip-bar-value'>{pct}%</span></div>")
     caption = f"<div class='ctip-src'>{esc(axis)}</div>" if axis else ""
-    return f"<div class='ctip-results'><h4>{esc(title)}</h4>{''.join(rows)}{caption}</div>"
+    head = f"<h4>{esc(title)}</h4>" if title else ""
+    return f"<div class='ctip-results'>{head}{''.join(rows)}{caption}</div>"
 
 
 def letter(i: int) -> str:
