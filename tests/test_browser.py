@@ -70,6 +70,20 @@ def run_all(page):
     page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
 
 
+def question_widget(page, prompt):
+    """The question's widget once Run All has drawn it. Under CI load module 1's 82 cells
+    can take minutes; if it never comes, say what the page shows instead."""
+    widget = page.locator(".ctip-q", has_text=prompt).first
+    try:
+        widget.wait_for(state="visible", timeout=240_000)
+    except Exception as exc:
+        shown = page.locator(".ctip-q").count()
+        broken = page.locator(".jupyter-widgets", has_text="Error displaying widget").count()
+        raise AssertionError(f"question not drawn: {shown} question widgets on the page, "
+                             f"{broken} 'Error displaying widget'") from exc
+    return widget
+
+
 def test_module_one_answer_feedback_and_persistence(lab, browser, tmp_path):
     from playwright.sync_api import expect
     base, root = lab
@@ -82,8 +96,7 @@ def test_module_one_answer_feedback_and_persistence(lab, browser, tmp_path):
     page.set_default_timeout(150_000)     # a loaded 2-core machine needs the margin
     page.goto(url)
     run_all(page)
-    widget = page.locator(".ctip-q", has_text=prompt).first
-    expect(widget).to_be_visible()
+    widget = question_widget(page, prompt)
     # options stand in this trainee's order, drawn from the seed kept in the answer file
     seed = json.loads((root / "modules" / "m01.answers.json").read_text(encoding="utf-8"))["seed"]
     label = f"{letter(display_order(q, seed, q.id).index(q.key))}) {option.text}"
@@ -103,7 +116,7 @@ def test_module_one_answer_feedback_and_persistence(lab, browser, tmp_path):
     urllib.request.urlopen(req)
     page.reload()
     run_all(page)
-    widget = page.locator(".ctip-q", has_text=prompt).first
+    widget = question_widget(page, prompt)
     expect(widget).to_contain_text("Туура!")
     expect(widget.locator("label", has_text=label).first.locator("input")).to_be_checked()
     page.screenshot(path=str(tmp_path / "restored.png"))
