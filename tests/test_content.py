@@ -125,3 +125,27 @@ def test_translations_keep_structure():
             ky, other = loader.bank(mid, "ky"), loader.bank(mid, lang)
             assert [(q.id, getattr(q, "key", None)) for q in ky.questions] == \
                    [(q.id, getattr(q, "key", None)) for q in other.questions]
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru", "en"])
+def test_three_elements_diagram_is_text_in_the_page_language(lang):
+    """Module 1's diagram is HTML: every label in the page's language, the adult panel with three
+    elements and the child panel with two, and no matplotlib needed to draw it."""
+    import html
+    import subprocess
+    import sys
+
+    from ctip.engine import plots
+    from ctip.i18n import t
+    out = plots.figure_output("three_elements", lang).data
+    panels = out.split("ctip-diagram-panel")[1:]
+    assert len(panels) == 2
+    for key in ("fig.adults", "fig.act", "fig.means", "fig.purpose", "fig.tip"):
+        assert html.escape(t(key, lang=lang)).split("\n")[0] in panels[0]
+    for key in ("fig.children", "fig.act", "fig.purpose", "fig.child_tip"):
+        assert html.escape(t(key, lang=lang)).split("\n")[0] in panels[1]
+    assert html.escape(t("fig.means", lang=lang)).split("\n")[0] not in panels[1]
+    code = ("import sys; from ctip.engine import plots; plots.figure_output('three_elements', 'ky'); "
+            "print('matplotlib' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"

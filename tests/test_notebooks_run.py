@@ -102,7 +102,8 @@ def run(nb_path, tmp_path, **params):
     assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"]
     src = nbformat.read(nb_path, as_version=4)
     if any("S.figure(" in c.source or "E.figure(" in c.source for c in src.cells):
-        assert any("image/png" in o.get("data", {}) for o in outputs), "figures are drawn"
+        assert any("image/png" in o.get("data", {}) or "ctip-diagram" in o.get("data", {}).get("text/html", "")
+                   for o in outputs), "figures are drawn"
     return nb, outputs, work
 
 

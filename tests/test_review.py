@@ -293,11 +293,9 @@ def test_review_plot_counts(tmp_path):
     assert len(past) == len(future) == 30
     assert past[-1][1] == 6 and past[-3][1] == 12
     assert sum(n for _, n in future) == len(s.cards)
-    fig = pg.review_plot(s)
-    ax1, ax2 = fig.axes
+    (ax1,), (ax2,) = (fig.axes for fig in pg.review_plots(s))
     assert [p.get_height() for p in ax1.patches] == [n for _, n in past]
     assert [p.get_height() for p in ax2.patches] == [n for _, n in future]
-    pg.plots.close(fig)
 
 
 def test_cohort_retention_from_handed_in_logs(tmp_path):

@@ -219,7 +219,7 @@ class CaseBlock(Strict):
 
 
 class FigureBlock(Strict):
-    figure: Ident                 # name of a function in ctip.engine.plots.FIGURES
+    figure: Ident                 # a diagram in ctip.engine.plots.DIAGRAMS or a dataset id
     caption: str
     src: list[SrcRef] = []
 

@@ -1,11 +1,13 @@
 """matplotlib figures. A module names a figure by id: a built-in drawing below, or a
-dataset in data/datasets/ drawn as the chart its file asks for."""
+dataset in data/datasets/ drawn as the chart its file asks for.
+
+Figures are matplotlib's own Figure objects, not pyplot's: no global figure list to close, no
+backend to set up, and matplotlib is imported only when a page draws something (importing
+pyplot cost about a second of every page's load, though most pages draw nothing)."""
 from __future__ import annotations
 
 import io
 from typing import Callable
-
-import matplotlib.pyplot as plt
 
 from ..content import loader
 from ..i18n import translator
@@ -13,36 +15,51 @@ from ..i18n import translator
 COLORS = ["#1f6f8b", "#e07a1f", "#6a994e", "#9c4f96", "#bc4749", "#577590"]
 
 
-def three_elements(lang: str | None = None):
-    """Act + means + purpose -> trafficking; for a child, act + purpose suffice."""
+def figure(**kw):
+    """A new matplotlib Figure (constrained layout), matplotlib imported on first use."""
+    from matplotlib.figure import Figure
+    return Figure(layout="constrained", **kw)
+
+
+def subplots(*grid: int, figsize: tuple[float, float], **kw):
+    fig = figure(figsize=figsize)
+    return fig, fig.subplots(*grid, **kw)
+
+
+def three_elements(lang: str | None = None) -> str:
+    """Act + means + purpose -> trafficking; for a child, act + purpose suffice.
+
+    An HTML diagram, not a picture: real text (read aloud by screen readers, sharp at any size),
+    two panels side by side that stack on a phone, and no matplotlib on module 1's page (drawing
+    it as a PNG took about 1.4 s of every page load)."""
     t = translator(lang)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
-    panels = [
-        (axes[0], t("fig.adults"), [t("fig.act"), t("fig.means"), t("fig.purpose")], t("fig.tip")),
-        (axes[1], t("fig.children"), [t("fig.act"), t("fig.purpose")], t("fig.child_tip")),
-    ]
-    for ax, title, boxes, result in panels:
-        ax.set_xlim(0, 10)
-        ax.set_ylim(0, 10)
-        ax.axis("off")
-        ax.set_title(title, fontsize=12, fontweight="bold")
-        n = len(boxes)
-        for i, text in enumerate(boxes):
-            x = 0.4 + i * (9.2 / n)
-            w = 9.2 / n - 0.4
-            ax.add_patch(plt.Rectangle((x, 6), w, 2.6, color=COLORS[i], alpha=0.9))
-            ax.text(x + w / 2, 7.3, text, ha="center", va="center", color="white",
-                    fontsize=10, wrap=True)
-            ax.annotate("", xy=(5, 3.3), xytext=(x + w / 2, 6),
-                        arrowprops=dict(arrowstyle="->", color="#333"))
-        ax.add_patch(plt.Rectangle((1.5, 1), 7, 2.3, color="#333"))
-        ax.text(5, 2.15, result, ha="center", va="center", color="white", fontsize=11)
-    return fig
+
+    def panel(title: str, boxes: list[str], result: str) -> str:
+        cells = "".join(
+            f"<div style='flex:1 1 0;min-width:0;background:{COLORS[i]};color:#fff;padding:10px 6px;"
+            f"border-radius:4px;text-align:center;line-height:1.35'>{_lines(text)}</div>"
+            for i, text in enumerate(boxes))
+        plus = "<div style='text-align:center;font-size:22px;line-height:1.2;color:#333' aria-hidden='true'>&darr;</div>"
+        return (f"<div class='ctip-diagram-panel' style='flex:1 1 300px;min-width:0;max-width:560px'>"
+                f"<div style='font-weight:bold;text-align:center;margin-bottom:6px'>{_lines(title)}</div>"
+                f"<div style='display:flex;gap:6px'>{cells}</div>{plus}"
+                f"<div style='background:#333;color:#fff;padding:10px;border-radius:4px;text-align:center;"
+                f"font-weight:bold'>{_lines(result)}</div></div>")
+
+    return ("<div class='ctip-diagram' role='figure' style='display:flex;flex-wrap:wrap;gap:24px;margin:10px 0'>"
+            + panel(t("fig.adults"), [t("fig.act"), t("fig.means"), t("fig.purpose")], t("fig.tip"))
+            + panel(t("fig.children"), [t("fig.act"), t("fig.purpose")], t("fig.child_tip"))
+            + "</div>")
+
+
+def _lines(text: str) -> str:
+    import html
+    return "<br>".join(html.escape(x) for x in text.split("\n"))
 
 
 def dataset_chart(dataset_id: str, lang: str | None = None):
     ds = loader.dataset(dataset_id, lang)
-    fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
+    fig, ax = subplots(figsize=(9, 4.8))
     xs = list(dict.fromkeys(p.x for s in ds.series for p in s.points))
     width = 0.8 / len(ds.series)
     for i, s in enumerate(ds.series):
@@ -69,32 +86,38 @@ def dataset_chart(dataset_id: str, lang: str | None = None):
     return fig
 
 
-BUILTIN: dict[str, Callable] = {"three_elements": three_elements}
+# built-in diagrams, drawn as HTML; any other figure name is a dataset drawn by matplotlib
+DIAGRAMS: dict[str, Callable[[str | None], str]] = {"three_elements": three_elements}
 
 
 def known(name: str) -> bool:
-    return name in BUILTIN or name in loader.dataset_ids()
+    return name in DIAGRAMS or name in loader.dataset_ids()
 
 
 def draw(name: str, lang: str | None = None):
-    return BUILTIN[name](lang) if name in BUILTIN else dataset_chart(name, lang)
+    """A dataset's chart (a matplotlib Figure)."""
+    return dataset_chart(name, lang)
 
 
-close = plt.close
+def figure_output(name: str, lang: str | None = None):
+    """What a page displays for a figure: an HTML diagram or a PNG of a dataset's chart."""
+    from IPython.display import HTML, Image
+    if name in DIAGRAMS:
+        return HTML(DIAGRAMS[name](lang))
+    return Image(data=png(draw(name, lang)))
 
 
 def png(fig) -> bytes:
-    """PNG bytes of a figure (for an ipywidgets.Image), and close it."""
+    """PNG bytes of a figure (for an ipywidgets.Image)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
     return buf.getvalue()
 
 
 def path_chart(mine: list[float], model: list[float], max_points: float, lang: str | None = None):
     """Points after each decision: the trainee's path against the model path."""
     t = translator(lang)
-    fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
+    fig, ax = subplots(figsize=(7, 3.2))
     ax.plot(range(1, len(model) + 1), model, marker="o", color=COLORS[2], label=t("sim_model_path"))
     ax.plot(range(1, len(mine) + 1), mine, marker="s", color=COLORS[0], label=t("sim_your_path"))
     ax.set_ylim(0, max_points * 1.08 if max_points else 1)

@@ -12,8 +12,6 @@ from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
-from matplotlib.dates import DateFormatter
 from IPython.display import HTML, display
 
 from ..engine import plots
@@ -78,7 +76,7 @@ class ReviewPage:
         self.done: dict[str, float] = {}
         self.progress = W.HTML()
         self.summary = W.HTML()
-        self.plot_img: W.Image | None = None
+        self.plot_imgs: list[W.Image] = []
 
     # -- answering ----------------------------------------------------------------------
     def answered(self, sid: str, fraction: float) -> None:
@@ -99,8 +97,9 @@ class ReviewPage:
         self.progress.value = f"<b>{esc(t('review_progress', lang=self.lang, done=len(self.done), total=len(self.ids)))}</b>"
         if len(self.done) == len(self.ids) and self.ids:
             self.summary.value = self._summary_html()
-        if self.plot_img is not None:
-            self.plot_img.value = plots.png(review_plot(self.state))
+        if self.plot_imgs:
+            for img, fig in zip(self.plot_imgs, review_plots(self.state), strict=True):
+                img.value = plots.png(fig)
 
     def _summary_html(self) -> str:
         right = sum(1 for f in self.done.values() if f >= 1 - 1e-9)
@@ -153,9 +152,12 @@ class ReviewPage:
 
     def plot(self) -> None:
         """Reviews per day and the forecast of due items; redrawn after every answer."""
-        self.plot_img = W.Image(value=plots.png(review_plot(self.state)), format="png",
-                                layout=W.Layout(max_width="860px"))
-        display(self.plot_img)
+        # two images side by side that wrap one under the other on a phone (one wide image of
+        # both panels shrank to unreadable at 390 px)
+        self.plot_imgs = [W.Image(value=plots.png(fig), format="png",
+                                  layout=W.Layout(flex="1 1 300px", max_width="560px", min_width="0"))
+                          for fig in review_plots(self.state)]
+        display(W.HBox(self.plot_imgs, layout=W.Layout(width="100%", flex_flow="row wrap")))
         display(HTML(retention_html(self.state)))
 
 
@@ -169,23 +171,25 @@ def review_session(folder: Path | str | None = None, clock: Clock = utcnow, seed
 
 
 # -- the trainee's plot -------------------------------------------------------------------
-def review_plot(state: ReviewState, days: int = 30, now: datetime | None = None):
-    """Two panels: answers given per day (last ``days`` days) and items falling due per day
+def review_plots(state: ReviewState, days: int = 30, now: datetime | None = None):
+    """Two figures: answers given per day (last ``days`` days) and items falling due per day
     (next ``days`` days)."""
+    from matplotlib.dates import DateFormatter
     past = schedule.reviews_per_day(state, days, now)
     future = schedule.forecast(state, days, now)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6), layout="constrained", sharey=False)
-    ax1.bar([d for d, _ in past], [n for _, n in past], color=plots.COLORS[0])
-    ax1.set_title(t("review_plot_past", lang=state.lang), fontsize=11)
-    ax2.bar([d for d, _ in future], [n for _, n in future], color=plots.COLORS[1])
-    ax2.set_title(t("review_plot_future", lang=state.lang), fontsize=11)
-    for ax in (ax1, ax2):
+    figs = []
+    for series, title, color in ((past, "review_plot_past", plots.COLORS[0]),
+                                 (future, "review_plot_future", plots.COLORS[1])):
+        fig, ax = plots.subplots(figsize=(5.6, 3.6))
+        ax.bar([d for d, _ in series], [n for _, n in series], color=color)
+        ax.set_title(t(title, lang=state.lang), fontsize=11)
         ax.set_ylabel(t("review_plot_y", lang=state.lang))
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
         ax.grid(axis="y", alpha=0.3)
         ax.xaxis.set_major_formatter(DateFormatter("%d.%m"))   # no month names (language)
-    return fig
+        figs.append(fig)
+    return figs
 
 
 # -- the start page ------------------------------------------------------------------------
