@@ -233,3 +233,39 @@ def test_empty_dropdowns_show_the_placeholder_which_is_never_an_answer(module, e
     drops["x1"].index = 0
     assert stored(tmp_path, "ex90")["q4"]["value"] == {"x2": "means"}
     assert drops["x1"].label == "— тандаңыз —"
+
+
+def test_questions_share_layout_and_style_models(module):
+    """Every widget model is built by the browser before a page is usable: questions share their
+    Layout and Style models, so more questions add no layouts or styles, and a shared layout is
+    never one a widget shows or hides."""
+    from ipywidgets.widgets.widget import _instances
+
+    from ctip.engine.widgets import FULL, lay
+
+    def kinds(objs):
+        return {type(w).__name__ for w in objs}
+    qids = ("m90.q1", "m90.q2", "m90.q3", "m90.q4", "m90.q5")     # every kind of question
+    s = module()
+    for qid in qids:
+        s.quiz(qid)
+    before = set(_instances)
+    again = module()
+    for qid in qids:
+        again.quiz(qid)
+    new = [_instances[k] for k in set(_instances) - before]
+    assert new and not kinds(new) & {"Layout", "ButtonStyle", "HTMLStyle", "CheckboxStyle", "DescriptionStyle"}, kinds(new)
+    a, b = s.views["m90.q1"], s.views["m90.q2"]
+    assert a.check_btn.layout is b.retry_btn.layout and a.check_btn.style is b.check_btn.style
+    assert a.feedback.layout is FULL and a.feedback.style is b.feedback.style
+    assert FULL.display is None and lay(width="auto").display is None
+
+
+def test_a_case_closes_the_choice_buttons_of_the_scene_it_leaves(module):
+    s = module()
+    s.simulation("sim90")
+    view = s.sims["sim90"]
+    first = list(view.buttons.children)
+    first[0].click()
+    assert view.buttons.children and all(b.comm is None for b in first)
+    assert all(b.comm is not None for b in view.buttons.children)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import ipywidgets as W
-from IPython.display import HTML, Image, Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from ..content import loader
 from ..content.loader import iter_parts
@@ -14,11 +14,11 @@ from . import pages, plots, prefs
 from .scoring import InvalidAnswer, score
 from .simview import SimulationView
 from .store import AnswerStore
-from .widgets import STYLE, GradedItem, SelfCheck, bar_chart, esc, md_inline
+from .widgets import FULL, STYLE, GradedItem, SelfCheck, bar_chart, esc, html, md_inline, vbox
 
 
 def _note(text: str) -> W.HTML:
-    return W.HTML(f"<div class='ctip-note'>{esc(text)}</div>")
+    return html(f"<div class='ctip-note'>{esc(text)}</div>")
 
 
 class ModuleSession:
@@ -98,7 +98,7 @@ class ModuleSession:
         self.score_bar()
 
     def score_bar(self) -> None:
-        bar = W.HTML(self._score_text())
+        bar = html(self._score_text())
         self.score_bars.append(bar)
         display(bar)
 
@@ -107,14 +107,13 @@ class ModuleSession:
         self.counter += 1
         view = SelfCheck(item, self.store, qid, on_scored=self.refresh, number=f"{self.counter}.")
         self.views[qid] = view
-        parts = [view.widget]
-        if item.content_note:
-            parts.insert(0, _note(self.t("content_note")))
-        display(W.VBox(parts))
+        # the note and the question in one box; without a note, the question alone (one model
+        # fewer per question for the browser to build)
+        display(vbox([_note(self.t("content_note")), view.widget]) if item.content_note else view.widget)
 
     def case(self, cid: str) -> None:
         case = self.entries[cid]
-        total = W.HTML()
+        total = html()
 
         def update():
             got = 0.0
@@ -132,16 +131,15 @@ class ModuleSession:
             v = SelfCheck(p, self.store, f"{cid}/{p.id}", on_scored=update, number=self.t("case_part", n=n))
             self.views[f"{cid}/{p.id}"] = v
             views.append(v)
-        head = [W.HTML(f"<h4>{esc(case.title)}</h4>")]
+        head = [html(f"<h4>{esc(case.title)}</h4>")]
         if case.content_note:
             head.append(_note(self.t("content_note")))
-        head.append(W.HTML(f"<div class='ctip-q'>{md_inline(case.text)}</div>"))
+        head.append(html(f"<div class='ctip-q'>{md_inline(case.text)}</div>"))
         update()
-        display(W.VBox(head + [v.widget for v in views] + [total]))
+        display(vbox(head + [v.widget for v in views] + [total]))
 
     def figure(self, name: str) -> None:
-        # a PNG, whatever matplotlib backend the kernel has
-        display(Image(data=plots.png(plots.draw(name, self.lang))))
+        display(plots.figure_output(name, self.lang))
 
     def simulation(self, case_id: str) -> None:
         """A branching case for practice: feedback after each choice and a debrief."""
@@ -158,7 +156,7 @@ class ModuleSession:
     def results(self) -> None:
         """The trainee's own results per topic; redrawn after every check (HTML bars: about a
         millisecond, where a matplotlib redraw took some 240 ms of CPU per click)."""
-        self.results_chart = W.HTML(value=self._results_html(), layout=W.Layout(width="100%"))
+        self.results_chart = html(self._results_html(), layout=FULL)
         self.score_bar()
         display(self.results_chart)
 
@@ -208,11 +206,10 @@ class ExerciseSession:
         display(self.views[iid].widget)
 
     def figure(self, name: str, iid: str | None = None) -> None:
-        # a PNG, whatever matplotlib backend the kernel has; an item with a figure has its
-        # prompt after the figure
+        # an item with a figure has its prompt after the figure
         if self.translated and iid:
             display(Markdown(pages.item_head(self.id, iid, self.lang, with_prompt=False)))
-        display(Image(data=plots.png(plots.draw(name, self.lang))))
+        display(plots.figure_output(name, self.lang))
         if self.translated and iid:
             display(Markdown(pages.item_prompt(self.id, iid, self.lang)))
 

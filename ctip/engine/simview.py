@@ -14,7 +14,7 @@ from . import plots
 from .scoring import InvalidAnswer
 from .simulation import choice_facts, scene_text, score_path, variant
 from .store import AnswerStore, StoreError
-from .widgets import FULL, esc, md_inline
+from .widgets import FULL, button, esc, html, lay, md_inline, vbox
 
 
 class SimulationView:
@@ -32,20 +32,20 @@ class SimulationView:
             walk(sim, self.path)
         except InvalidAnswer:
             self.path = []
-        self.transcript = W.HTML(layout=FULL)
-        self.scene_html = W.HTML(layout=FULL)
-        self.buttons = W.VBox(layout=FULL)
-        self.status = W.HTML(layout=FULL)
-        self.debrief = W.HTML(layout=FULL)
+        self.transcript = html(layout=FULL)
+        self.scene_html = html(layout=FULL)
+        self.buttons = vbox()
+        self.status = html(layout=FULL)
+        self.debrief = html(layout=FULL)
         self.chart = W.Image(format="png", layout=W.Layout(max_width="640px", display="none"))
-        self.restart_btn = W.Button(description=self.t("sim_restart"), layout=W.Layout(width="auto"))
+        self.restart_btn = button(self.t("sim_restart"))
         self.restart_btn.on_click(lambda _: self.ask_restart())
-        head = [W.HTML(f"<h4>{esc(sim.title)}</h4>")]
+        head = [html(f"<h4>{esc(sim.title)}</h4>")]
         if sim.content_note:
-            head.append(W.HTML(f"<div class='ctip-note'>{esc(self.t('content_note'))}</div>"))
-        head.append(W.HTML(f"<div>{md_inline(self.variant.fill(sim.intro))}</div>"))
-        self.widget = W.VBox(head + [self.transcript, self.scene_html, self.buttons, self.status,
-                                     self.debrief, self.chart, self.restart_btn], layout=FULL)
+            head.append(html(f"<div class='ctip-note'>{esc(self.t('content_note'))}</div>"))
+        head.append(html(f"<div>{md_inline(self.variant.fill(sim.intro))}</div>"))
+        self.widget = vbox(head + [self.transcript, self.scene_html, self.buttons, self.status,
+                                   self.debrief, self.chart, self.restart_btn])
         self.widget.add_class("ctip-q")
         self.render()
 
@@ -107,12 +107,14 @@ class SimulationView:
         buttons = []
         for cid in self.variant.orders.get(scene.id, []):
             c = next(ch for ch in scene.choices if ch.id == cid)
-            b = W.Button(description=self.variant.fill(c.text), layout=W.Layout(width="100%", height="auto"),
-                         tooltip=self.variant.fill(c.text))
+            b = button(self.variant.fill(c.text), layout=lay(width="100%", height="auto"),
+                       tooltip=self.variant.fill(c.text))
             b.add_class("ctip-choice")
             b.on_click(lambda _, cid=cid: self.choose(cid))
             buttons.append(b)
-        self.buttons.children = buttons
+        old, self.buttons.children = self.buttons.children, buttons
+        for b in old:      # the last scene's choices: no model left behind in the browser
+            b.close()
         self.debrief.value, self.chart.layout.display = "", "none"
         if scene.is_end:
             self.finish()

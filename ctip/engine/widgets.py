@@ -2,7 +2,7 @@
 headless run (papermill, nbgrader) never waits on an Output-widget write (nbclient#312)."""
 from __future__ import annotations
 
-import html
+import html as htmllib
 import re
 from typing import Callable
 
@@ -15,7 +15,53 @@ from .shuffle import display_order
 from .store import AnswerStore, StoreError
 
 LETTERS = "АБВГДЕЖЗИЙКЛМНОП"
-FULL = W.Layout(width="100%")
+
+# -- shared layout and style models -----------------------------------------------------------
+# An ipywidget gets a Layout and a Style model of its own unless it is given one: module 1 drew
+# 1408 models, 743 of them identical layouts and styles, and the browser builds every model
+# before the page is usable. So the widgets here share them. A shared Layout is never changed
+# for one widget: widgets that are shown and hidden (the hand-in confirmation, a case's chart)
+# keep a Layout of their own.
+_SHARED: dict = {}
+
+
+def shared(cls, **traits):
+    """One instance of a Layout or Style class per set of traits (created again if closed)."""
+    key = (cls, tuple(sorted(traits.items())))
+    obj = _SHARED.get(key)
+    if obj is None or obj.comm is None:
+        obj = _SHARED[key] = cls(**traits)
+    return obj
+
+
+def lay(**traits) -> W.Layout:
+    return shared(W.Layout, **traits)
+
+
+def style(widget_cls, **traits):
+    """The shared style of a widget class (the class its ``style`` trait holds)."""
+    return shared(widget_cls.class_traits()["style"].klass, **traits)
+
+
+FULL = lay(width="100%")
+
+
+def html(value: str = "", layout: W.Layout | None = None) -> W.HTML:
+    return W.HTML(value, layout=layout or lay(), style=style(W.HTML))
+
+
+def button(description: str, button_style: str = "", layout: W.Layout | None = None, **kw) -> W.Button:
+    return W.Button(description=description, button_style=button_style, layout=layout or lay(width="auto"),
+                    style=style(W.Button), **kw)
+
+
+def vbox(children=(), layout: W.Layout | None = None) -> W.VBox:
+    return W.VBox(list(children), layout=layout or FULL)
+
+
+def hbox(children=(), layout: W.Layout | None = None) -> W.HBox:
+    return W.HBox(list(children), layout=layout or lay())
+
 
 STYLE = """<style>
 .ctip-q .widget-radio-box label, .ctip-q .widget-checkbox label, .ctip-q .widget-label-basic span
@@ -42,7 +88,7 @@ STYLE = """<style>
 
 
 def esc(text: str) -> str:
-    return html.escape(str(text))
+    return htmllib.escape(str(text))
 
 
 LIST_LINE = re.compile(r"^(?:[-•*]|\d+[.)])\s")
@@ -94,6 +140,7 @@ def choice_dropdown(placeholder: str, options: list, **kw) -> W.Dropdown:
     The placeholder is the first option with the value None, so choosing it (or clearing the
     value in code) leaves the question unanswered: nothing is stored or graded for it. ipywidgets
     turns value=None into index=None (a blank select); the observer puts the placeholder back."""
+    kw.setdefault("style", style(W.Dropdown))
     d = W.Dropdown(options=[(placeholder, None)] + list(options), index=0, **kw)
 
     def keep_placeholder(change):
@@ -118,33 +165,34 @@ class Inputs:
         self.texts = {o.id: o.text for o in opts}
         if self.kind == "single":
             self.radio = W.RadioButtons(options=[(f"{letter(i)}) {o.text}", o.id) for i, o in enumerate(opts)],
-                                        value=None, layout=FULL)
+                                        value=None, layout=FULL, style=style(W.RadioButtons))
             self.box, self.controls = self.radio, [self.radio]
         elif self.kind == "truefalse":
             self.radio = W.RadioButtons(options=[(self.t("tf_true"), True), (self.t("tf_false"), False)],
-                                        value=None, layout=FULL)
+                                        value=None, layout=FULL, style=style(W.RadioButtons))
             self.box, self.controls = self.radio, [self.radio]
         elif self.kind == "multi":
             self.checks = {o.id: W.Checkbox(value=False, description=f"{letter(i)}) {o.text}",
-                                            indent=False, layout=FULL) for i, o in enumerate(opts)}
+                                            indent=False, layout=FULL, style=style(W.Checkbox))
+                           for i, o in enumerate(opts)}
             self.controls = list(self.checks.values())
-            self.box = W.VBox(self.controls, layout=FULL)
+            self.box = vbox(self.controls)
         elif self.kind == "sort":
             cats = [(c.text, c.id) for c in item.categories]
-            self.drops = {o.id: choice_dropdown(self.t("not_chosen"), cats, layout=W.Layout(width="40%"))
+            self.drops = {o.id: choice_dropdown(self.t("not_chosen"), cats, layout=lay(width="40%"))
                           for o in opts}
             self.controls = list(self.drops.values())
-            rows = [W.HBox([W.HTML(f"{letter(i)}) {esc(o.text)}", layout=W.Layout(width="58%")),
-                            self.drops[o.id]], layout=FULL) for i, o in enumerate(opts)]
-            self.box = W.VBox(rows, layout=FULL)
+            rows = [hbox([html(f"{letter(i)}) {esc(o.text)}", layout=lay(width="58%")), self.drops[o.id]],
+                         layout=FULL) for i, o in enumerate(opts)]
+            self.box = vbox(rows)
         elif self.kind == "order":
             listing = "".join(f"<div><b>{letter(i)})</b> {esc(o.text)}</div>" for i, o in enumerate(opts))
             steps = [(f"{letter(i)}) {o.text}", o.id) for i, o in enumerate(opts)]
             self.drops = {n: choice_dropdown(self.t("not_chosen"), steps, description=self.t("order_position", n=n + 1),
-                                             style={"description_width": "90px"}, layout=FULL)
+                                             style=style(W.Dropdown, description_width="90px"), layout=FULL)
                           for n in range(len(opts))}
             self.controls = list(self.drops.values())
-            self.box = W.VBox([W.HTML(listing)] + self.controls, layout=FULL)
+            self.box = vbox([html(listing)] + self.controls)
         else:
             raise ValueError(f"no widget for kind {self.kind!r}")
 
@@ -272,18 +320,16 @@ class SelfCheck:
         self.item, self.store, self.qid, self.on_scored = item, store, qid, on_scored
         self.inputs = Inputs(item, display_order(item, store.seed, qid), getattr(store, "lang", None))
         self.t = self.inputs.t
-        self.feedback = W.HTML(layout=FULL)
-        self.check_btn = W.Button(description=self.t("check"), button_style="primary",
-                                  layout=W.Layout(width="auto"))
-        self.retry_btn = W.Button(description=self.t("retry"), layout=W.Layout(width="auto"))
+        self.feedback = html(layout=FULL)
+        self.check_btn = button(self.t("check"), "primary")
+        self.retry_btn = button(self.t("retry"))
         self.check_btn.on_click(lambda _: self.check())
         self.retry_btn.on_click(lambda _: self.retry())
         title = f"<b>{esc(number)}</b> " if number else ""
         context = f"<div class='ctip-context'>{md_inline(item.context)}</div>" if item.context else ""
-        prompt = W.HTML(f"<div>{title}{context}{md_inline(item.prompt)}<br><i>{esc(self.t(self.inputs.hint()))}</i></div>",
-                        layout=FULL)
-        self.widget = W.VBox([prompt, self.inputs.box, W.HBox([self.check_btn, self.retry_btn]),
-                              self.feedback], layout=FULL)
+        prompt = html(f"<div>{title}{context}{md_inline(item.prompt)}<br><i>{esc(self.t(self.inputs.hint()))}</i></div>",
+                      layout=FULL)
+        self.widget = vbox([prompt, self.inputs.box, hbox([self.check_btn, self.retry_btn]), self.feedback])
         self.widget.add_class("ctip-q")
         saved = store.get(qid)
         if saved is not None:
@@ -330,9 +376,9 @@ class GradedItem:
         self.item, self.store = item, store
         self.inputs = Inputs(item, display_order(item, store.seed, item.id), getattr(store, "lang", None))
         self.t = self.inputs.t
-        self.status = W.HTML(layout=FULL)
-        prompt = W.HTML(f"<i>{esc(self.t(self.inputs.hint()))}</i>", layout=FULL)
-        self.widget = W.VBox([prompt, self.inputs.box, self.status], layout=FULL)
+        self.status = html(layout=FULL)
+        prompt = html(f"<i>{esc(self.t(self.inputs.hint()))}</i>", layout=FULL)
+        self.widget = vbox([prompt, self.inputs.box, self.status])
         self.widget.add_class("ctip-q")
         saved = store.get(item.id)
         if saved is not None:
