@@ -296,6 +296,9 @@ def test_review_plot_counts(tmp_path):
     (ax1,), (ax2,) = (fig.axes for fig in pg.review_plots(s))
     assert [p.get_height() for p in ax1.patches] == [n for _, n in past]
     assert [p.get_height() for p in ax2.patches] == [n for _, n in future]
+    assert ax1.get_ylim()[0] == 0 and ax1.get_ylim()[1] >= 12
+    (empty,), _ = (fig.axes for fig in pg.review_plots(ReviewState(tmp_path / "none")))
+    assert empty.get_ylim() == (0, 1.1)          # no answers yet: no negative counts on the axis
 
 
 def test_cohort_retention_from_handed_in_logs(tmp_path):

@@ -31,18 +31,20 @@ def three_elements(lang: str | None = None) -> str:
 
     An HTML diagram, not a picture: real text (read aloud by screen readers, sharp at any size),
     two panels side by side that stack on a phone, and no matplotlib on module 1's page (drawing
-    it as a PNG took about 1.4 s of every page load)."""
+    it as a PNG took about 1.4 s of every page load). On a phone the boxes stand one under the
+    other (widgets.STYLE)."""
     t = translator(lang)
 
     def panel(title: str, boxes: list[str], result: str) -> str:
         cells = "".join(
-            f"<div style='flex:1 1 0;min-width:0;background:{COLORS[i]};color:#fff;padding:10px 6px;"
-            f"border-radius:4px;text-align:center;line-height:1.35'>{_lines(text)}</div>"
+            f"<div class='ctip-diagram-box' style='flex:1 1 0;min-width:0;background:{COLORS[i]};color:#fff;"
+            f"padding:10px 4px;border-radius:4px;text-align:center;line-height:1.35;overflow-wrap:anywhere'>"
+            f"{_lines(text)}</div>"
             for i, text in enumerate(boxes))
         plus = "<div style='text-align:center;font-size:22px;line-height:1.2;color:#333' aria-hidden='true'>&darr;</div>"
         return (f"<div class='ctip-diagram-panel' style='flex:1 1 300px;min-width:0;max-width:560px'>"
                 f"<div style='font-weight:bold;text-align:center;margin-bottom:6px'>{_lines(title)}</div>"
-                f"<div style='display:flex;gap:6px'>{cells}</div>{plus}"
+                f"<div class='ctip-diagram-row' style='display:flex;gap:6px'>{cells}</div>{plus}"
                 f"<div style='background:#333;color:#fff;padding:10px;border-radius:4px;text-align:center;"
                 f"font-weight:bold'>{_lines(result)}</div></div>")
 

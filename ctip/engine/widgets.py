@@ -82,6 +82,7 @@ STYLE = """<style>
 .ctip-bar-fill {background: #1f6f8b; height: 100%}
 .ctip-bar-value {text-align: right; font-variant-numeric: tabular-nums}
 .ctip-context {background: #fff; border: 1px solid #d6e2ea; padding: 6px 10px; margin: 4px 0 8px 0}
+@media (max-width: 480px) {.ctip-diagram-row {flex-direction: column !important}}
 .ctip-q .ctip-choice {white-space: normal; height: auto; text-align: left; padding: 6px 10px;
   line-height: 1.4; margin: 3px 0}
 </style>"""

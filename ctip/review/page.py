@@ -184,6 +184,7 @@ def review_plots(state: ReviewState, days: int = 30, now: datetime | None = None
         ax.bar([d for d, _ in series], [n for _, n in series], color=color)
         ax.set_title(t(title, lang=state.lang), fontsize=11)
         ax.set_ylabel(t("review_plot_y", lang=state.lang))
+        ax.set_ylim(0, max([n for _, n in series] + [1]) * 1.1)    # counts: never below 0
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
         ax.grid(axis="y", alpha=0.3)
