@@ -11,7 +11,6 @@ import html
 import os
 import re
 import shutil
-import time
 from pathlib import Path
 
 from ctip import paths
@@ -49,34 +48,21 @@ def course_copy(dest: Path) -> Path:
     return dest
 
 
-def _listening(app) -> bool:
-    """Whether the app's own Voilà process holds its port (not another app that took it)."""
-    import psutil
-    try:
-        proc = psutil.Process(app.proc.pid)
-        conns = proc.net_connections(kind="inet") if hasattr(proc, "net_connections") else proc.connections(kind="inet")
-    except psutil.Error:
-        return False
-    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == app.port for c in conns)
-
-
 def start_app(course: Path, timeout: float = 180):
     """The Voilà app serving ``course`` (a copy: pages write answer files beside themselves).
 
-    Parallel test workers each start an app on a free port; two may be handed the same one, and
-    then the loser's page requests reach the winner's course. So the app counts as started only
-    when its own process listens on its port; otherwise it is started again on another port."""
+    Parallel test workers each start an app on a free port; two may be handed the same one.
+    The app counts as started only when its own process listens on its port (App.wait), so the
+    loser is started again on another port."""
     from ctip.app.launch import App
     for _ in range(3):
         a = App(course)
-        end = time.monotonic() + timeout
-        while a.proc.poll() is None and not _listening(a) and time.monotonic() < end:
-            time.sleep(0.3)
-        if _listening(a):
+        try:
             a.wait(timeout)
             return a
-        a.stop()
-    raise RuntimeError(f"the app did not start on a port of its own (log: {a.log_path})")
+        except RuntimeError as e:         # wait() has stopped it
+            failure = e
+    raise RuntimeError(f"the app did not start on a port of its own: {failure}")
 
 
 def launch_chromium(playwright):

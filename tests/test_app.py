@@ -287,3 +287,30 @@ def test_the_start_page_progress_starts_no_answer_file_and_finds_exercises_from_
     html = progress.progress_html("..", lang="ky", exercises_href="../../exercises")
     assert "../../exercises/ex90/ex90.ipynb" in html
     assert not list(tmp_path.rglob("*.answers.json"))          # looking at progress writes nothing
+
+
+def test_the_app_is_ready_only_when_its_own_process_serves_the_port(tmp_path):
+    """Another server on the app's port (it took the port between the choice and Voilà's start)
+    answering the app's URL must not count as the app being up."""
+    import socket
+    import subprocess
+    import sys
+
+    from ctip.app.launch import listening, wait_ready
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp_path / "voila" / "static").mkdir(parents=True)
+    (tmp_path / "voila" / "static" / "voila.js").write_text("//", encoding="utf-8")
+    other = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ours = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert wait_ready(other, port, timeout=20)           # the server that does listen is found
+        assert listening(other, port) and not listening(ours, port)
+        assert not wait_ready(ours, port, timeout=2)
+    finally:
+        other.terminate()
+        ours.terminate()
+        other.wait(10)
+        ours.wait(10)

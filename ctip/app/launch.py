@@ -119,16 +119,30 @@ def start_url(port: int, lang: str = BASE_LANG) -> str:
     return f"http://127.0.0.1:{port}/voila/render/{start_path(lang)}"
 
 
+def listening(proc: subprocess.Popen, port: int) -> bool:
+    """Whether this very process listens on the port: another server that took the port between
+    the choice of a free port and Voilà's start must not be taken for the app."""
+    import psutil
+    try:
+        p = psutil.Process(proc.pid)
+        conns = p.net_connections(kind="inet") if hasattr(p, "net_connections") else p.connections(kind="inet")
+    except psutil.Error:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in conns)
+
+
 def wait_ready(proc: subprocess.Popen, port: int, timeout: float = 120) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
             return False
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/static/voila.js", timeout=2)
-            return True
-        except OSError:
-            time.sleep(0.3)
+        if listening(proc, port):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/static/voila.js", timeout=2)
+                return True
+            except OSError:
+                pass
+        time.sleep(0.3)
     return False
 
 
