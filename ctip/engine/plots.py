@@ -7,6 +7,7 @@ pyplot cost about a second of every page's load, though most pages draw nothing)
 from __future__ import annotations
 
 import io
+import sys
 from typing import Callable
 
 from ..content import loader
@@ -110,9 +111,13 @@ def figure_output(name: str, lang: str | None = None):
 
 
 def png(fig) -> bytes:
-    """PNG bytes of a figure (for an ipywidgets.Image)."""
+    """PNG bytes of a figure (for an ipywidgets.Image). A figure made through pyplot (the
+    instructors' analytics) is closed, or the notebook would show it a second time."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(fig)
     return buf.getvalue()
 
 
