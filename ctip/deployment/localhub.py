@@ -124,10 +124,16 @@ def free_base_port(span: int = 4) -> int:
     raise RuntimeError("no free port range")
 
 
+PORT_TAKEN = ("EADDRINUSE", "Address already in use")
+
+
+class PortTaken(RuntimeError):
+    """Another process bound one of the hub's ports before the hub or its proxy did."""
+
+
 class HubRun:
     def __init__(self, tls: bool = False, failed_logins: int = 3, extra_env: dict | None = None,
                  formgrader: bool = True):
-        from .hubclient import Hub
         self.venv = hub_venv()
         self.tag = secrets.token_hex(2)
         self.root = Path(tempfile.mkdtemp(prefix="ctip-hubtest-"))
@@ -148,6 +154,28 @@ class HubRun:
         self.users: list[str] = []
         subprocess.run([str(self.venv / "bin" / "python"), "-m", "ctip.deployment.accounts", "setup"],
                        env=self.env, check=True)
+        # the ports are free when chosen, but another process (a test worker's server or kernel)
+        # can take one before the hub or its proxy binds it: then start again on other ports
+        for attempt in range(3):
+            self._start(tls, verify)
+            try:
+                self._wait()
+                break
+            except PortTaken:
+                self._kill()
+                self.log.close()
+                self.hub.close()
+                if attempt == 2:
+                    self.stop()
+                    raise
+            except BaseException:
+                self.stop()             # nothing left behind when the hub does not come up
+                raise
+
+    def _start(self, tls: bool, verify: bool | str) -> None:
+        from .hubclient import Hub
+        self.port = free_base_port()
+        self.env["CTIP_HUB_PORT"] = str(self.port)
         self.log = open(self.root / "hub.log", "wb")
         self.proc = subprocess.Popen(
             [str(self.venv / "bin" / "jupyterhub"), "-f", str(ROOT / "deploy" / "jupyterhub_config.py")],
@@ -155,15 +183,12 @@ class HubRun:
             start_new_session=True)
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.hub = Hub(self.url, verify=verify)
-        try:
-            self._wait()
-        except BaseException:
-            self.stop()             # nothing left behind when the hub does not come up
-            raise
 
     def _wait(self, timeout: float = 180) -> None:
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
+            if any(m in self.tail() for m in PORT_TAKEN):
+                raise PortTaken(self.tail())
             if self.proc.poll() is not None:
                 raise RuntimeError(f"hub exited: {self.tail()}")
             try:
@@ -182,8 +207,7 @@ class HubRun:
         self.users.append(n)
         return n
 
-    def stop(self) -> None:
-        from . import accounts
+    def _kill(self) -> None:
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(60)
@@ -192,6 +216,10 @@ class HubRun:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+    def stop(self) -> None:
+        from . import accounts
+        self._kill()
         self.log.close()
         self.hub.close()
         with warnings.catch_warnings():      # sockets of finished requests, collected here, not later
