@@ -56,7 +56,7 @@
         });
         host.appendChild(r.node);
         r.addClass("jp-OutputArea-output");
-        return r.renderModel({data: data, metadata: {}, trusted: true});
+        r.renderModel({data: data, metadata: {}, trusted: true});
       });
       document.body.dataset.ctipWidgets = "1";
     }).catch(function (e) { console.warn("ctip: widgets could not be restored", e); });

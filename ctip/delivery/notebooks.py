@@ -137,7 +137,7 @@ def module_notebook(mid: str, lang: str | None = None):
                 pending = []
             if isinstance(b, QuizBlock):
                 # one cell per block of questions, not per question: each cell is a round
-                # trip to the kernel when the app draws the page (module 1: 61 cells -> 17,
+                # trip to the kernel when the app draws the page (module 1: 61 code cells -> 18,
                 # about a second less before the page appears)
                 c.code("\n".join(f'S.quiz("{qid}")' for qid in b.quiz))
             elif isinstance(b, CaseBlock):
