@@ -8,5 +8,8 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from ctip.deployment.hubconfig import configure  # noqa: E402
+from ctip.deployment.layout import require_open_to_others  # noqa: E402
+
+require_open_to_others(ROOT)     # trainees' servers import ctip from here
 
 configure(get_config())  # noqa: F821

@@ -258,3 +258,54 @@ def test_layout_modes_close_the_course_to_trainees():
     assert modes["hub"] == 0o700
     assert modes["exchange"] == 0o1777           # nbgrader's world-writable root, sticky
     assert modes["inbound"] & 0o004 == 0 and modes["feedback"] & 0o004 == 0   # not listable
+
+
+@pytest.fixture
+def open_tmp():
+    """A folder under /tmp that other accounts can reach (pytest's own tmp_path is under a 0700
+    folder)."""
+    import shutil
+    import tempfile
+    d = Path(tempfile.mkdtemp(prefix="ctip-open-"))
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_a_checkout_others_cannot_read_stops_the_hub_with_the_reason(open_tmp):
+    from ctip.deployment import layout as L
+    tmp_path = open_tmp
+    private = tmp_path / "private"
+    checkout = private / "checkout"
+    (checkout / "ctip").mkdir(parents=True)
+    (checkout / "ctip" / "__init__.py").write_text("")
+    os.chmod(private, 0o700)                          # as ``mktemp -d`` makes it
+    assert L.closed_to_others(checkout) == private
+    with pytest.raises(SystemExit) as stop:
+        L.require_open_to_others(checkout)
+    assert str(private) in str(stop.value) and "0700" in str(stop.value) and "chmod o+rx" in str(stop.value)
+    os.chmod(private, 0o755)
+    os.chmod(checkout / "ctip" / "__init__.py", 0o600)  # a clone made under umask 077
+    assert L.closed_to_others(checkout) == checkout / "ctip" / "__init__.py"
+    os.chmod(checkout / "ctip" / "__init__.py", 0o644)
+    assert L.closed_to_others(checkout) is None
+    L.require_open_to_others(checkout)
+
+
+def test_the_test_hub_runs_a_closed_checkout_from_a_copy_every_account_can_read(open_tmp):
+    from ctip.deployment.localhub import CODE_PARTS, open_copy
+    dest = open_copy(paths.ROOT, open_tmp / "code")
+    for part in CODE_PARTS:
+        assert (dest / part).is_dir()
+    assert not (dest / "deploy" / "node_modules").exists()
+    for d, _dirs, files in os.walk(dest):
+        assert os.stat(d).st_mode & 0o005 == 0o005, d
+        for f in files:
+            assert os.stat(Path(d) / f).st_mode & 0o004, f
+    assert (dest / "deploy" / "jupyterhub_config.py").read_text() == \
+        (paths.ROOT / "deploy" / "jupyterhub_config.py").read_text()
+    # run as a trainee's account would: ctip imports from the copy
+    probe = subprocess.run(["runuser", "-u", "nobody", "--", "/usr/bin/env", f"PYTHONPATH={dest}",
+                            "/usr/bin/python3", "-c", "import ctip.paths as p; print(p.ROOT)"],
+                           capture_output=True, text=True, cwd="/")
+    assert probe.returncode == 0 and probe.stdout.strip() == str(dest), probe.stderr

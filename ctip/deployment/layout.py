@@ -79,3 +79,30 @@ def folders(lay: Layout) -> list[tuple[Path, int, str | None, str | None]]:
         (ex / "inbound", 0o3773, GRADER, INSTRUCTORS_GID),
         (ex / "feedback", 0o2771, GRADER, INSTRUCTORS_GID),
     ]
+
+
+def closed_to_others(path: Path) -> Path | None:
+    """The first folder on the way to ``path`` (or ``path`` itself) that other accounts cannot
+    enter or read, or None. Every trainee's server imports ctip and reads the course from the
+    checkout the hub runs from, so a checkout under a private folder (``mktemp -d`` makes 0700
+    ones, a home folder is often 0700) fails at the first spawn with "No module named 'ctip'"."""
+    path = Path(path).resolve()
+    for p in [*reversed(path.parents), path]:
+        mode = p.stat().st_mode
+        if not mode & 0o001 or (p == path and not mode & 0o004):
+            return p
+    for f in (path / "ctip" / "__init__.py", path / "data"):
+        if f.exists() and not f.stat().st_mode & 0o004:
+            return f
+    return None
+
+
+def require_open_to_others(path: Path) -> None:
+    """Stop with a clear message when the hub's trainees could not read the code at ``path``."""
+    closed = closed_to_others(path)
+    if closed is not None:
+        raise SystemExit(
+            f"The hub runs the course from {path}, but other accounts cannot read {closed} "
+            f"(mode {closed.stat().st_mode & 0o7777:04o}), so no trainee's server could start. "
+            f"Put the checkout where every account can read it (e.g. /srv/ctip-src or /opt), "
+            f"or allow it: chmod o+rx {closed}")

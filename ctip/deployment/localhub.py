@@ -20,6 +20,7 @@ from pathlib import Path
 import requests
 
 from .. import paths
+from . import layout as L
 
 ROOT = paths.ROOT
 
@@ -127,6 +128,24 @@ def free_base_port(span: int = 4) -> int:
 PORT_TAKEN = ("EADDRINUSE", "Address already in use")
 
 
+CODE_PARTS = ("ctip", "data", "modules", "exercises", "solutions", "deploy")
+
+
+def open_copy(src: Path, dest: Path) -> Path:
+    """A copy of the code and course at ``src`` that every account can read (folders 0755, files
+    0644, scripts 0755), without the proxy's node_modules (the hub gets the proxy's path)."""
+    for part in CODE_PARTS:
+        shutil.copytree(src / part, dest / part, ignore=shutil.ignore_patterns(
+            "node_modules", "__pycache__", ".npm-install.lock"))
+    for d, _dirs, files in os.walk(dest):
+        os.chmod(d, 0o755)
+        for f in files:
+            fp = Path(d) / f
+            fp.chmod(0o755 if fp.stat().st_mode & 0o100 else 0o644)
+    os.chmod(dest.parent, dest.parent.stat().st_mode | 0o005)
+    return dest
+
+
 class PortTaken(RuntimeError):
     """Another process bound one of the hub's ports before the hub or its proxy did."""
 
@@ -140,11 +159,14 @@ class HubRun:
         os.chmod(self.root, 0o755)
         self.port = free_base_port()
         self.admin = f"ctt{self.tag}adm"
+        # trainees' servers import ctip from the code the hub runs: a checkout other accounts
+        # cannot read (e.g. under a 0700 ``mktemp -d`` folder) is copied where they can
+        self.code = ROOT if L.closed_to_others(ROOT) is None else open_copy(ROOT, self.root / "code")
         self.env = {**os.environ,
                     "CTIP_HUB_ROOT": str(self.root), "CTIP_HUB_PORT": str(self.port),
                     "CTIP_HUB_ADMINS": self.admin, "CTIP_HUB_FAILED_LOGINS": str(failed_logins),
                     "CTIP_HUB_LOCKOUT_SECONDS": "600", "CTIP_PROXY": str(proxy()),
-                    "PYTHONPATH": str(ROOT), "PATH": f"{self.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+                    "PYTHONPATH": str(self.code), "PATH": f"{self.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
                     "CTIP_HUB_FORMGRADER": "1" if formgrader else "0", **(extra_env or {})}
         verify: bool | str = True
         if tls:
@@ -178,7 +200,7 @@ class HubRun:
         self.env["CTIP_HUB_PORT"] = str(self.port)
         self.log = open(self.root / "hub.log", "wb")
         self.proc = subprocess.Popen(
-            [str(self.venv / "bin" / "jupyterhub"), "-f", str(ROOT / "deploy" / "jupyterhub_config.py")],
+            [str(self.venv / "bin" / "jupyterhub"), "-f", str(self.code / "deploy" / "jupyterhub_config.py")],
             cwd=self.root / "hub", env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
