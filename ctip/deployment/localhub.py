@@ -174,8 +174,10 @@ class HubRun:
             self.env.update(CTIP_HUB_SSL_CERT=str(cert), CTIP_HUB_SSL_KEY=str(key))
             verify = False
         self.users: list[str] = []
+        # from self.code, so that the set-up closes the keys of the code the hub runs (``-m`` puts
+        # the working folder first on the import path)
         subprocess.run([str(self.venv / "bin" / "python"), "-m", "ctip.deployment.accounts", "setup"],
-                       env=self.env, check=True)
+                       env=self.env, check=True, cwd=self.code)
         # the ports are free when chosen, but another process (a test worker's server or kernel)
         # can take one before the hub or its proxy binds it: then start again on other ports
         for attempt in range(3):
