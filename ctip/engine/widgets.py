@@ -72,6 +72,8 @@ STYLE = """<style>
 .ctip-q .widget-radio-box {width: 100%}
 .ctip-q select {max-width: 100%}
 .ctip-q {border-left: 4px solid #1f6f8b; padding: 8px 12px; margin: 6px 0; background: #f7fafc}
+.ctip-q.ctip-q-flow {flex-flow: row wrap !important; align-items: flex-start}
+.ctip-q.ctip-q-flow > :not(.widget-button) {flex: 0 0 100% !important; max-width: 100%}
 .ctip-fb-ok {color: #1e6b30} .ctip-fb-bad {color: #a12a2a} .ctip-fb-part {color: #9a5b00}
 .ctip-note {background: #fff4e5; border-left: 4px solid #e07a1f; padding: 6px 10px}
 .ctip-src {color: #555; font-size: 90%}
@@ -330,8 +332,11 @@ class SelfCheck:
         context = f"<div class='ctip-context'>{md_inline(item.context)}</div>" if item.context else ""
         prompt = html(f"<div>{title}{context}{md_inline(item.prompt)}<br><i>{esc(self.t(self.inputs.hint()))}</i></div>",
                       layout=FULL)
-        self.widget = vbox([prompt, self.inputs.box, hbox([self.check_btn, self.retry_btn]), self.feedback])
+        # the two buttons stand side by side without a row box of their own (one widget model less
+        # per question): the box flows as a wrapping row, every other part takes a whole line
+        self.widget = vbox([prompt, self.inputs.box, self.check_btn, self.retry_btn, self.feedback])
         self.widget.add_class("ctip-q")
+        self.widget.add_class("ctip-q-flow")
         saved = store.get(qid)
         if saved is not None:
             self.inputs.set(saved)
