@@ -3,8 +3,11 @@
     .venv/bin/python benchmarks/app_speed.py              # 5 loads per page, 10 clicks
     .venv/bin/python benchmarks/app_speed.py --loads 3 --clicks 5
 
-Starts the app on a free port with a throw-away copy of the course (as the browser tests do) and
-measures
+Starts the app on a free port with a throw-away copy of the course (as the browser tests do),
+twice: as ``./run app`` serves it, with page kernels started in advance (ctip/app/kernels.py;
+each load waits until the app is idle, i.e. the page's kernel is ready, as it is when a trainee
+spends more than a few seconds on a page), and without them (``./run app --no-preheat``, and
+every page on the academy hub). For each it measures
   * page ready: from navigation to every widget usable (body[data-ctip-widgets='1'], set by the
     app once Voilà has drawn all widgets), for module 1 and exercise 1; median of --loads, each
     in a new kernel, measured twice:
@@ -37,6 +40,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import browser_support as bs  # noqa: E402  (tests/browser_support.py: Chromium, app, page helpers)
 
+from ctip.app import launch  # noqa: E402
 from ctip.engine.shuffle import display_order  # noqa: E402
 from ctip.engine.widgets import letter  # noqa: E402
 from ctip.i18n import t  # noqa: E402
@@ -44,6 +48,7 @@ from ctip.i18n import t  # noqa: E402
 READY_TARGET_S = 3.0
 CLICK_TARGET_MS = 50.0
 PAGES = {"module 1": "modules/m01.ipynb", "exercise 1": "exercises/ex01/ex01.ipynb"}
+MODES = {"kernels started in advance (./run app)": True, "no kernel in advance (--no-preheat, hub)": False}
 
 FEEDBACK_JS = """(box, [check, ok]) => new Promise((resolve) => {
   const button = [...box.querySelectorAll('button')].find(b => b.textContent.includes(check));
@@ -56,10 +61,12 @@ FEEDBACK_JS = """(box, [check, ok]) => new Promise((resolve) => {
 })"""
 
 
-def page_ready(browser, url: str, start_url: str | None = None) -> tuple[float, float, float]:
+def page_ready(browser, app, url: str, start_url: str | None = None) -> tuple[float, float, float]:
     """(ready, page sent, scripts loaded) in seconds from navigation: the server has run the page
     in a new kernel when the last byte is sent; Voilà's scripts have loaded at the load event;
     ready when every widget is drawn."""
+    if app.preheated:                         # the page's kernel is ready, as a trainee finds it
+        bs.settle(app, first=launch.REFILL_DELAY_S + 1)
     ctx, page, problems = bs.open_page(browser, "desktop")
     if start_url:                             # arrive from the start page: scripts in the cache
         page.goto(start_url)
@@ -112,19 +119,26 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
     load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="ctip-speed-"))
-    app = bs.start_app(bs.course_copy(work / "course"))
-    results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    results: dict[tuple[str, str, str], list[tuple[float, float, float]]] = {}
     try:
         with sync_playwright() as p:
             browser = bs.launch_chromium(p)
-            for name, rel in PAGES.items():
-                url = f"{app.base}/voila/render/{rel}"
-                results[(name, "from the start page")] = [page_ready(browser, url, app.url) for _ in range(args.loads)]
-                results[(name, "first visit")] = [page_ready(browser, url) for _ in range(args.loads)]
-            clicks = click_feedback(browser, app, args.clicks)
+            for mode, preheat in MODES.items():
+                app = bs.start_app(bs.course_copy(work / mode), preheat=preheat)
+                try:
+                    for name, rel in PAGES.items():
+                        url = f"{app.base}/voila/render/{rel}"
+                        results[(mode, name, "from the start page")] = [
+                            page_ready(browser, app, url, app.url) for _ in range(args.loads)]
+                        results[(mode, name, "first visit")] = [
+                            page_ready(browser, app, url) for _ in range(args.loads)]
+                    if preheat:
+                        bs.settle(app, first=launch.REFILL_DELAY_S + 1)
+                        clicks = click_feedback(browser, app, args.clicks)
+                finally:
+                    app.stop()
             browser.close()
     finally:
-        app.stop()
         shutil.rmtree(work, ignore_errors=True)
     load_after = os.getloadavg()
 
@@ -133,11 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ctip trainee app speed, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {os.cpu_count()} cores; load average (1/5/15 min) before "
           f"{' '.join(f'{x:.2f}' for x in load_before)}, after {' '.join(f'{x:.2f}' for x in load_after)}")
-    for (name, how), runs in results.items():
+    for (mode, name, how), runs in results.items():
         times = [r[0] for r in runs]
         med = statistics.median(times)
         sent, loaded = (statistics.median(r[i] for r in runs) for i in (1, 2))
-        print(f"page ready, {name}, {how}: median {med:.2f} s of {len(times)} loads "
+        print(f"page ready, {mode}, {name}, {how}: median {med:.2f} s of {len(times)} loads "
               f"({', '.join(f'{x:.2f}' for x in times)}); target <= {READY_TARGET_S:g} s: "
               f"{verdict(med <= READY_TARGET_S)}")
         print(f"    of which: page run by the server and sent {sent:.2f} s, scripts loaded {loaded:.2f} s, "

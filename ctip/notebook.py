@@ -1,6 +1,30 @@
 """The only import a course notebook needs (its hidden cells call these)."""
+import os
+
 from .engine import session as _session
 from .engine.session import module_session
+
+
+class NoTrainee(RuntimeError):
+    """A pre-started page kernel lost its link to the app before a trainee opened the page."""
+
+
+def wait_for_trainee() -> None:
+    """Where a page stops reading code and starts reading the trainee's files.
+
+    The trainee app (``./run app``) starts a kernel for each page in advance and runs the page
+    up to this call, so that the imports are done before anyone asks for it (Voilà's
+    pre-heated kernels). Here it waits until a trainee opens the page; everything after reads
+    their answers, settings and progress as they are at that moment, never as they were when
+    the kernel started. Anywhere else (JupyterLab, papermill, nbgrader, the hub) it returns at
+    once. A pre-started kernel that cannot hear from the app stops the page with an error
+    rather than show answers that may be old (the page then asks the trainee to reload)."""
+    if os.environ.get("VOILA_PREHEAT") != "True":
+        return
+    from voila.utils import wait_for_request
+    wait_for_request()
+    if "SCRIPT_NAME" not in os.environ:        # set from the trainee's request, by wait_for_request
+        raise NoTrainee("the pre-started kernel got no request from the app")
 
 
 def exercise_session(exercise_id: str, seed: int | None = None, lang: str | None = None, folder=None):
@@ -29,4 +53,4 @@ def _exchange_hook():
     return lambda folder, eid, name: hand_in(eid, folder).ok
 
 
-__all__ = ["module_session", "exercise_session"]
+__all__ = ["module_session", "exercise_session", "wait_for_trainee"]

@@ -11,6 +11,7 @@ import html
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 from ctip import paths
@@ -48,21 +49,50 @@ def course_copy(dest: Path) -> Path:
     return dest
 
 
-def start_app(course: Path, timeout: float = 180):
-    """The Voilà app serving ``course`` (a copy: pages write answer files beside themselves).
+def start_app(course: Path, timeout: float = 180, preheat: bool = False):
+    """The Voilà app serving ``course`` (a copy: pages write answer files beside themselves);
+    ``preheat``: with page kernels started in advance, as ``./run app`` serves (the tests that
+    are not about it go without: 19 kernels per app would crowd out parallel test workers).
 
     Parallel test workers each start an app on a free port; two may be handed the same one.
     The app counts as started only when its own process listens on its port (App.wait), so the
     loser is started again on another port."""
     from ctip.app.launch import App
     for _ in range(3):
-        a = App(course)
+        a = App(course, preheat=preheat)
         try:
             a.wait(timeout)
             return a
         except RuntimeError as e:         # wait() has stopped it
             failure = e
     raise RuntimeError(f"the app did not start on a port of its own: {failure}")
+
+
+def settle(app, quiet_s: float = 2.0, timeout: float = 240, first: float = 0.0) -> float:
+    """Wait ``first`` seconds, then until the app and its kernels have been idle (under 10% of one
+    core) for ``quiet_s`` seconds: every page kernel the app starts in advance is ready (a page's
+    next kernel starts launch.REFILL_DELAY_S after the last one was taken: pass more after opening
+    pages).
+    Returns the seconds waited."""
+    import psutil
+    t0 = time.monotonic()
+    time.sleep(first)
+    root = psutil.Process(app.proc.pid)
+
+    def cpu() -> float:
+        total = 0.0
+        for p in [root, *root.children(recursive=True)]:
+            try:
+                total += sum(p.cpu_times()[:2])
+            except psutil.NoSuchProcess:
+                pass
+        return total
+    while time.monotonic() - t0 < timeout:
+        before = cpu()
+        time.sleep(quiet_s)
+        if cpu() - before < 0.1 * quiet_s:
+            return time.monotonic() - t0
+    raise RuntimeError(f"the app was still busy after {timeout} s")
 
 
 def launch_chromium(playwright):

@@ -91,14 +91,56 @@ def free_port(preferred: int | None = None) -> int:
     raise RuntimeError("no free port")
 
 
-def voila_command(root: Path, port: int) -> list[str]:
+REFILL_DELAY_S = 15         # a page's next kernel starts this long after a trainee took the last
+PAGE_KERNEL_MB = 90          # one pre-started page kernel (measured: 86 MB unique memory)
+MEMORY_SHARE = 0.25          # pre-started kernels take at most this share of the free memory
+
+
+def affordable_pages(available_bytes: int | None = None) -> int:
+    """How many page kernels the app may pre-start on this computer: a quarter of its free memory
+    (on a laptop with 2 GB free: 5 pages; with 8 GB free: all of them)."""
+    if available_bytes is None:
+        import psutil
+        available_bytes = psutil.virtual_memory().available
+    return int(available_bytes * MEMORY_SHARE // (PAGE_KERNEL_MB * 2**20))
+
+
+def preheated_pages(root: Path, lang: str = BASE_LANG, limit: int | None = None) -> list[str]:
+    """The pages the app pre-starts (see kernels.py), relative to the served folder, most likely
+    first: the start page of the app's language, its modules, the exercises, the review page and
+    the glossary (the Kyrgyz pages are in modules/, the others in modules/<lang>/); at most
+    ``limit`` of them (default: what this computer's free memory affords)."""
+    folder = Path(start_path(lang)).parent
+    modules = sorted(p.name for p in (root / folder).glob("m[0-9][0-9].ipynb"))
+    exercises = sorted(p.relative_to(root).as_posix() for p in (root / "exercises").glob("ex*/ex*.ipynb"))
+    extra = [n for n in ("kaitaloo.ipynb", "sozduk.ipynb") if (root / folder / n).exists()]
+    pages = [start_path(lang), *(f"{folder.as_posix()}/{n}" for n in modules), *exercises,
+             *(f"{folder.as_posix()}/{n}" for n in extra)]
+    return pages[:affordable_pages() if limit is None else limit]
+
+
+def preheat_options(pages: list[str]) -> list[str]:
+    """Voilà options for pre-started page kernels: only ``pages``, one every 3 s (a pre-start
+    takes about 2.5 s of processor time: one core stays free for the trainee), each page's next
+    kernel started REFILL_DELAY_S after a trainee took the last one: not while their page, or the
+    page they go on to from the start page, is being drawn."""
+    return ["--VoilaConfiguration.preheat_kernel=True", "--VoilaConfiguration.default_pool_size=1",
+            "--VoilaConfiguration.multi_kernel_manager_class=ctip.app.kernels.CoursePages",
+            *(f"--CoursePages.pages={p}" for p in pages), "--CoursePages.stagger=3",
+            '--VoilaKernelManager.preheat_denylist=[".*"]',     # Voilà's own pre-start of everything
+            f"--VoilaKernelManager.fill_delay={REFILL_DELAY_S}"]
+
+
+def voila_command(root: Path, port: int, preheat: list[str] | None = None) -> list[str]:
+    """Voilà serving ``root``; ``preheat``: pages whose kernels are started before anyone asks."""
     return [sys.executable, "-m", "voila", str(root), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
             "--Voila.port_retries=0", "--template=ctip", "--theme=light",
             "--VoilaConfiguration.classic_tree=True", "--VoilaConfiguration.show_tracebacks=False",
             "--VoilaConfiguration.allow_template_override=NO", "--VoilaConfiguration.allow_theme_override=NO",
             f"--VoilaConfiguration.extension_denylist={json.dumps(DENY_EXTENSIONS)}",
             # a kernel nobody uses for 2 hours is stopped (the page then says to reload)
-            "--MappingKernelManager.cull_idle_timeout=7200", "--MappingKernelManager.cull_interval=300"]
+            "--MappingKernelManager.cull_idle_timeout=7200", "--MappingKernelManager.cull_interval=300",
+            *(preheat_options(preheat) if preheat else [])]
 
 
 def environment(work: Path) -> dict:
@@ -150,7 +192,7 @@ class App:
     """A running app (used by ./run app and by the browser tests)."""
 
     def __init__(self, course: Path | None = None, port: int | None = None, lang: str | None = None,
-                 log: Path | None = None):
+                 log: Path | None = None, preheat: bool = False):
         self.course = Path(course or paths.ROOT).resolve()
         self.lang = lang or BASE_LANG
         self.work = Path(tempfile.mkdtemp(prefix="ctip-app-"))
@@ -158,7 +200,8 @@ class App:
         self.port = free_port(port)
         self.log_path = log or self.work / "voila.log"
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(voila_command(self.root, self.port), env=environment(self.work),
+        self.preheated = preheated_pages(self.root, self.lang) if preheat else []
+        self.proc = subprocess.Popen(voila_command(self.root, self.port, self.preheated), env=environment(self.work),
                                      stdout=self._log, stderr=subprocess.STDOUT, cwd=self.work)
         self.url = start_url(self.port, self.lang)
         self.base = f"http://127.0.0.1:{self.port}"
@@ -192,12 +235,15 @@ def main(argv=None) -> int:
     ap.add_argument("--course", type=Path, default=paths.ROOT, help="folder with modules/ and exercises/")
     ap.add_argument("--lang", choices=languages(), default=BASE_LANG,
                     help="language of the start page and of the app's own messages (ky, ru, en)")
+    ap.add_argument("--no-preheat", dest="preheat", action="store_false",
+                    help="do not start page kernels in advance (each one takes about 90 MB of "
+                         "memory; without them a page opens about 2 s later)")
     args = ap.parse_args(argv)
     lang = args.lang
     if not (args.course / start_path(lang)).exists():
         print(t("app_no_course", lang, file=str(args.course / start_path(lang))), file=sys.stderr)
         return 1
-    app = App(args.course, args.port, lang)
+    app = App(args.course, args.port, lang, preheat=args.preheat)
 
     def stop(signum, frame):            # `kill` (SIGTERM) stops the app as Ctrl+C does, tidily
         raise KeyboardInterrupt

@@ -122,8 +122,8 @@ def module_notebook(mid: str, lang: str | None = None):
     c.md(t("run_all"), tags=[LAB_ONLY])
     c.md(f"### {t('outcomes')}\n\n{outcomes}")
     c.params(lang or BASE, ".." if args else None)
-    c.code(f'from ctip.notebook import module_session\nfrom ctip.engine.progress import visited\n'
-           f'S = module_session("{mid}", lang=lang, folder=folder)\nvisited("{mid}", folder)')
+    c.code(f'from ctip.notebook import module_session, wait_for_trainee\nfrom ctip.engine.progress import visited\n'
+           f'wait_for_trainee()\nS = module_session("{mid}", lang=lang, folder=folder)\nvisited("{mid}", folder)')
     for s in m.sections:
         pending = [f"## {s.title}"]
         for b in s.blocks:
@@ -176,14 +176,15 @@ def start_notebook(lang: str | None = None):
     # the choice of language is remembered (exercise pages open in it); then the trainee's
     # progress across modules and exercises, with a "continue" link (read from answer files)
     folder = '".."' if sub else '"."'
-    c.code(f'from ctip.engine.prefs import remember_language\nremember_language("{lang or BASE}", {folder})\n'
-           f'from ctip.engine.progress import show_progress\n'
+    c.code(f'from ctip.notebook import wait_for_trainee\nfrom ctip.engine.prefs import remember_language\n'
+           f'from ctip.engine.progress import show_progress\nfrom ctip.review.page import start_summary\n'
+           f'wait_for_trainee()\nremember_language("{lang or BASE}", {folder})\n'
            f'show_progress({folder}, lang="{lang or BASE}", exercises_href="{up}../exercises")')
     c.md(f"## {k['how_title']}\n\n{k['app_how']}")
     c.md(f"{k['lab_how']}", tags=[LAB_ONLY])
     c.md(f"## {k['modules_title']}\n\n" + "\n".join(mods))
     c.md(f"## {t('review_title')}\n\n[{t('review_open')}](kaitaloo.ipynb)")
-    c.code(f'from ctip.review.page import start_summary\nstart_summary({folder}, lang="{lang or BASE}")')
+    c.code(f'start_summary({folder}, lang="{lang or BASE}")')
     c.md(f"## {k['exercises_title']}\n\n{k['app_exercises']}\n\n" + "\n".join(exs))
     c.md(f"## {k['submit_title']}\n\n{k['app_submit']}")
     c.md(f"## {k['care_title']}\n\n{k['care']}\n\n## {k['sources_title']}\n\n{k['sources']}")
@@ -209,7 +210,8 @@ def review_notebook(lang: str | None = None):
     c.md(f"# {t('review_title')}\n\n{t('review_intro')}")
     c.md(t("run_all"), tags=[LAB_ONLY])
     c.params(lang or BASE, ".." if args else None)
-    c.code("from ctip.review.page import review_session\nR = review_session(folder, lang=lang)")
+    c.code("from ctip.notebook import wait_for_trainee\nfrom ctip.review.page import review_session\n"
+           "wait_for_trainee()\nR = review_session(folder, lang=lang)")
     c.md(f"## {t('review_plot_head')}")
     c.code("R.plot()")
     return c.notebook()
@@ -244,7 +246,8 @@ def source_notebook(eid: str, solutions=None):
     c.md(t("run_all"), tags=[LAB_ONLY])
     c.md(pages.wrap_ky(k["partial_credit"]))
     c.params(None, None, nbgrader={"grade": False, "solution": False, "locked": True, "grade_id": "parameters"})
-    c.code(f'from ctip.notebook import exercise_session\nE = exercise_session("{eid}", lang=lang, folder=folder)',
+    c.code(f'from ctip.notebook import exercise_session, wait_for_trainee\n'
+           f'wait_for_trainee()\nE = exercise_session("{eid}", lang=lang, folder=folder)',
            nbgrader={"grade": False, "solution": False, "locked": True, "grade_id": "setup"})
     for it in ex.items:
         key = keys.items[it.id]
