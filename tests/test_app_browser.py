@@ -136,3 +136,40 @@ def test_exercise_free_text_reload_hand_in_and_grading(app, browser, tmp_path):
     graded = nbformat.read(course / "autograded" / "Айгүл_Осмонова" / "ex01" / "ex01.ipynb", as_version=4)
     cell = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"{text_item.id}_answer")
     assert cell.source == answer
+
+
+def test_a_kernel_that_answers_the_widget_states_late_still_gives_a_whole_page(app, browser):
+    """The kernel is paused for 10 s at the moment the page asks it for its widget states (longer
+    than the 4 s Voilà's widget manager waits before it falls back to asking widget by widget):
+    the page still comes up with every widget drawn and working, without a reload."""
+    import os
+    import signal
+    import threading
+
+    from playwright.sync_api import expect
+    before = {k.pid for k in kernel_processes(app)}
+    ctx, page, problems = open_page(browser, "desktop")
+    paused: list[int] = []
+
+    def on_websocket(ws):
+        def sent(payload):
+            data = payload if isinstance(payload, (bytes, bytearray)) else payload.encode()
+            if b"request_states" in data and not paused:
+                kernels = [k.pid for k in kernel_processes(app) if k.pid not in before]
+                for pid in kernels:
+                    os.kill(pid, signal.SIGSTOP)
+                paused.extend(kernels)
+                threading.Timer(10, lambda: [os.kill(pid, signal.SIGCONT) for pid in kernels]).start()
+        ws.on("framesent", sent)
+    page.on("websocket", on_websocket)
+    t0 = time.monotonic()
+    page.goto(f"{app.base}/voila/render/modules/m01.ipynb")
+    wait_ready(page)
+    assert len(paused) == 1 and time.monotonic() - t0 > 10          # the page's own kernel was paused
+    q = first_single_choice("m01")
+    box = box_of(page, plain(q.prompt)[:40])
+    box.get_by_role("button", name=t("check")).click()               # nothing chosen: says so
+    expect(box).to_contain_text(t("need_answer"))
+    assert problems == [], "\n".join(problems)
+    page.goto("about:blank")
+    ctx.close()
