@@ -3,6 +3,7 @@
     python -m ctip.app                  # serve this checkout's modules/ and exercises/, print the URL
     python -m ctip.app --lang ru        # the same, opening the Russian start page (--lang en: English)
     python -m ctip.app --port 8870 --course /path/to/course
+    python -m ctip.app --no-preheat     # no page kernels started in advance (less memory, slower pages)
 
 Only modules/ and exercises/ are served (through a small folder of links), never solutions/ (keys
 and rubrics) or anything else in the course folder. The page template is Voilà's lab template

@@ -18,7 +18,7 @@ LETTERS = "АБВГДЕЖЗИЙКЛМНОП"
 
 # -- shared layout and style models -----------------------------------------------------------
 # An ipywidget gets a Layout and a Style model of its own unless it is given one: module 1 drew
-# 1408 models (620 now), most of the difference identical layouts and styles, and the browser builds every model
+# 1408 models (559 now), most of the difference identical layouts and styles, and the browser builds every model
 # before the page is usable. So the widgets here share them. A shared Layout is never changed
 # for one widget: widgets that are shown and hidden (the hand-in confirmation, a case's chart)
 # keep a Layout of their own.
