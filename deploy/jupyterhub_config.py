@@ -10,6 +10,7 @@ if ROOT not in sys.path:
 from ctip.deployment.hubconfig import configure  # noqa: E402
 from ctip.deployment.layout import require_open_to_others  # noqa: E402
 
-require_open_to_others(ROOT)     # trainees' servers import ctip from here
+if os.environ.get("CTIP_HUB_SPAWNER", "local") == "local":
+    require_open_to_others(ROOT)     # trainees' servers import ctip from here (kube: from the image)
 
 configure(get_config())  # noqa: F821

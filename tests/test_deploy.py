@@ -106,12 +106,21 @@ def test_proxy_is_pinned_in_the_npm_lock():
     assert all("integrity" in p for k, p in lockf["packages"].items() if k)
 
 
-def load_hub_config(**env):
+def load_hub_config(check_code: bool = False, **env):
+    """The hub configuration as deploy/jupyterhub_config.py makes it with ``env``; without
+    ``check_code`` the check that other accounts can read this checkout is left out (these tests
+    read settings; a clone under a 0700 folder would fail it)."""
+    from unittest import mock
+
     from traitlets.config.loader import PyFileConfigLoader
+
+    from ctip.deployment import layout
     old = dict(os.environ)
     os.environ.update({"CTIP_HUB_ROOT": "/srv/ctip-test-none", **env})
     try:
-        return PyFileConfigLoader("jupyterhub_config.py", path=str(paths.ROOT / "deploy")).load_config()
+        with mock.patch.object(layout, "require_open_to_others",
+                               layout.require_open_to_others if check_code else (lambda root: None)):
+            return PyFileConfigLoader("jupyterhub_config.py", path=str(paths.ROOT / "deploy")).load_config()
     finally:
         os.environ.clear()
         os.environ.update(old)
@@ -290,6 +299,17 @@ def test_a_checkout_others_cannot_read_stops_the_hub_with_the_reason(open_tmp):
     os.chmod(checkout / "ctip" / "__init__.py", 0o644)
     assert L.closed_to_others(checkout) is None
     L.require_open_to_others(checkout)
+
+
+def test_the_hub_config_checks_the_code_for_local_servers_only(monkeypatch, open_tmp):
+    from ctip.deployment import layout
+    closed = open_tmp / "private"
+    closed.mkdir(mode=0o700)
+    monkeypatch.setattr(layout, "closed_to_others", lambda path: closed)     # as if the checkout were closed
+    with pytest.raises(SystemExit, match="chmod o\\+rx"):
+        load_hub_config(check_code=True)
+    kube = load_hub_config(check_code=True, CTIP_HUB_SPAWNER="kube")              # the code is in the image
+    assert kube.JupyterHub.spawner_class == "kubespawner.KubeSpawner"
 
 
 def test_the_test_hub_runs_a_closed_checkout_from_a_copy_every_account_can_read(open_tmp):
