@@ -139,9 +139,10 @@ def test_exercise_free_text_reload_hand_in_and_grading(app, browser, tmp_path):
 
 
 def test_a_kernel_that_answers_the_widget_states_late_still_gives_a_whole_page(app, browser):
-    """The kernel is paused for 10 s at the moment the page asks it for its widget states (longer
-    than the 4 s Voilà's widget manager waits before it falls back to asking widget by widget):
-    the page still comes up with every widget drawn and working, without a reload."""
+    """The kernel is paused for 10 s at the moment the page opens its widget control channel,
+    just before it asks for the widget states (longer than the 4 s Voilà's widget manager waits
+    before it falls back to asking widget by widget): the page still comes up with every widget
+    drawn and working, without a reload."""
     import os
     import signal
     import threading
@@ -149,17 +150,26 @@ def test_a_kernel_that_answers_the_widget_states_late_still_gives_a_whole_page(a
     from playwright.sync_api import expect
     before = {k.pid for k in kernel_processes(app)}
     ctx, page, problems = open_page(browser, "desktop")
+    kernel: list[int] = []
     paused: list[int] = []
+
+    def resume(pid: int) -> None:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
 
     def on_websocket(ws):
         def sent(payload):
             data = payload if isinstance(payload, (bytes, bytearray)) else payload.encode()
-            if b"request_states" in data and not paused:
-                kernels = [k.pid for k in kernel_processes(app) if k.pid not in before]
-                for pid in kernels:
-                    os.kill(pid, signal.SIGSTOP)
-                paused.extend(kernels)
-                threading.Timer(10, lambda: [os.kill(pid, signal.SIGCONT) for pid in kernels]).start()
+            if not kernel:          # the page's first message: its kernel is running by now
+                kernel.extend(k.pid for k in kernel_processes(app) if k.pid not in before)
+            # the control channel is opened and the states asked for in one go, without waiting
+            # for a reply: stopping the kernel at the opening leaves the request unanswered
+            if b"jupyter.widget.control" in data and not paused and len(kernel) == 1:
+                os.kill(kernel[0], signal.SIGSTOP)
+                paused.append(kernel[0])
+                threading.Timer(10, resume, args=(kernel[0],)).start()
         ws.on("framesent", sent)
     page.on("websocket", on_websocket)
     t0 = time.monotonic()
