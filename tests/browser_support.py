@@ -95,6 +95,20 @@ def settle(app, quiet_s: float = 2.0, timeout: float = 240, first: float = 0.0) 
     raise RuntimeError(f"the app was still busy after {timeout} s")
 
 
+def saved_answer(answer_file: Path, sid: str, timeout: float = 60) -> dict:
+    """The stored answer ``sid`` once it is in the answer file: the feedback shows on the page
+    before the page's kernel has written the file."""
+    import json
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return json.loads(answer_file.read_text(encoding="utf-8"))["answers"][sid]
+        except (KeyError, FileNotFoundError, ValueError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
 

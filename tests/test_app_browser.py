@@ -15,7 +15,8 @@ import time
 
 import nbformat
 import pytest
-from browser_support import box_of, first_single_choice, kernel_processes, layout_problems, open_page, plain, wait_ready
+from browser_support import (box_of, first_single_choice, kernel_processes, layout_problems, open_page, plain,
+                             saved_answer, wait_ready)
 
 from ctip import paths
 from ctip.content import loader
@@ -52,8 +53,7 @@ def test_start_page_module_link_answer_feedback(app, browser, size, tmp_path):
     expect(widget).to_contain_text("Туура!")
     page.screenshot(path=str(tmp_path / f"m01-{size}.png"))
     assert layout_problems(page) == []
-    saved = json.loads((app.course / "modules" / "m01.answers.json").read_text(encoding="utf-8"))
-    assert saved["answers"][q.id]["value"] == q.key
+    assert saved_answer(app.course / "modules" / "m01.answers.json", q.id)["value"] == q.key
     # back on the start page, the progress shows the answer and offers to continue in module 1
     page.goto(app.url)
     wait_ready(page)
