@@ -4,9 +4,9 @@
     .venv/bin/python benchmarks/app_speed.py --loads 3 --clicks 5
 
 Starts the app on a free port with a throw-away copy of the course (as the browser tests do),
-twice: as ``./run app`` serves it, with page kernels started in advance (ctip/app/kernels.py;
+twice: with page kernels started in advance (``./run app --preheat``, ctip/app/kernels.py;
 each load waits until the app is idle, i.e. the page's kernel is ready, as it is when a trainee
-spends more than a few seconds on a page), and without them (``./run app --no-preheat``, and
+spends more than a few seconds on a page), and without them (``./run app``, and
 every page on the academy hub). For each it measures
   * page ready: from navigation to every widget usable (body[data-ctip-widgets='1'], set by the
     app once Voilà has drawn all widgets), for module 1 and exercise 1; median of --loads, each
@@ -48,7 +48,7 @@ from ctip.i18n import t  # noqa: E402
 READY_TARGET_S = 3.0
 CLICK_TARGET_MS = 50.0
 PAGES = {"module 1": "modules/m01.ipynb", "exercise 1": "exercises/ex01/ex01.ipynb"}
-MODES = {"kernels started in advance (./run app)": True, "no kernel in advance (--no-preheat, hub)": False}
+MODES = {"kernels started in advance (./run app --preheat)": True, "no kernel in advance (./run app, hub)": False}
 
 FEEDBACK_JS = """(box, [check, ok]) => new Promise((resolve) => {
   const button = [...box.querySelectorAll('button')].find(b => b.textContent.includes(check));

@@ -3,7 +3,7 @@
     python -m ctip.app                  # serve this checkout's modules/ and exercises/, print the URL
     python -m ctip.app --lang ru        # the same, opening the Russian start page (--lang en: English)
     python -m ctip.app --port 8870 --course /path/to/course
-    python -m ctip.app --no-preheat     # no page kernels started in advance (less memory, slower pages)
+    python -m ctip.app --preheat        # page kernels started in advance (faster pages, more memory)
 
 Only modules/ and exercises/ are served (through a small folder of links), never solutions/ (keys
 and rubrics) or anything else in the course folder. The page template is Voilà's lab template
@@ -236,9 +236,10 @@ def main(argv=None) -> int:
     ap.add_argument("--course", type=Path, default=paths.ROOT, help="folder with modules/ and exercises/")
     ap.add_argument("--lang", choices=languages(), default=BASE_LANG,
                     help="language of the start page and of the app's own messages (ky, ru, en)")
-    ap.add_argument("--no-preheat", dest="preheat", action="store_false",
-                    help="do not start page kernels in advance (each one takes about 90 MB of "
-                         "memory; without them a page opens about 2 s later)")
+    ap.add_argument("--preheat", action="store_true",
+                    help="start page kernels in advance: pages open faster once they are ready, "
+                         "but each takes about 90 MB, and for the first minute or two, while they "
+                         "start, a small computer is busier")
     args = ap.parse_args(argv)
     lang = args.lang
     if not (args.course / start_path(lang)).exists():
