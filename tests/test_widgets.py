@@ -269,3 +269,16 @@ def test_a_case_closes_the_choice_buttons_of_the_scene_it_leaves(module):
     first[0].click()
     assert view.buttons.children and all(b.comm is None for b in first)
     assert all(b.comm is not None for b in view.buttons.children)
+
+
+def test_displaying_a_question_does_not_spell_out_its_children_as_plain_text(module):
+    """Each display sends a plain-text form with the widget; ipywidgets builds it from every
+    child (0.3 s of module 1's kernel time) and then keeps 110 characters. Question boxes name
+    only their kind and size, and still display as the same widget."""
+    s = module()
+    s.quiz("m90.q4")
+    box = s.views["m90.q4"].widget
+    bundle = box._repr_mimebundle_()
+    assert bundle["text/plain"] == f"VBox({len(box.children)} children)"
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == box.model_id
+    assert box.get_state()["_view_name"] == "VBoxView" and "ctip-q" in box._dom_classes

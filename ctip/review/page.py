@@ -16,7 +16,7 @@ from IPython.display import HTML, display
 
 from ..engine import plots
 from ..engine.store import AnswerStore, StoreError
-from ..engine.widgets import STYLE, SelfCheck, esc, md_inline
+from ..engine.widgets import STYLE, SelfCheck, esc, hbox, lay, md_inline, vbox
 from ..i18n import t
 from . import schedule
 from .items import catalogue, module_title, shuffled
@@ -124,7 +124,7 @@ class ReviewPage:
         self.views[sid] = view
         self.notes[sid] = W.HTML()
         self.opened[sid] = self.state.now()
-        return W.VBox(head + [view.widget, self.notes[sid]])
+        return vbox(head + [view.widget, self.notes[sid]])
 
     def header(self) -> None:
         display(HTML(STYLE))
@@ -148,7 +148,7 @@ class ReviewPage:
         display(HTML(f"<p><b>{esc(t('review_session_head', lang=self.lang, n=len(self.ids), due=due, new=len(self.ids) - due, modules=names))}</b></p>"))
         boxes = [self.widget_for(n, sid) for n, sid in enumerate(self.ids, 1)]
         self.refresh()
-        display(W.VBox(boxes + [self.progress, self.summary], layout=W.Layout(width="100%")))
+        display(vbox(boxes + [self.progress, self.summary]))
 
     def plot(self) -> None:
         """Reviews per day and the forecast of due items; redrawn after every answer."""
@@ -157,7 +157,7 @@ class ReviewPage:
         self.plot_imgs = [W.Image(value=plots.png(fig), format="png",
                                   layout=W.Layout(flex="1 1 300px", max_width="560px", min_width="0"))
                           for fig in review_plots(self.state)]
-        display(W.HBox(self.plot_imgs, layout=W.Layout(width="100%", flex_flow="row wrap")))
+        display(hbox(self.plot_imgs, layout=lay(width="100%", flex_flow="row wrap")))
         display(HTML(retention_html(self.state)))
 
 
