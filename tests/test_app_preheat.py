@@ -94,12 +94,30 @@ def test_a_pre_started_page_takes_the_trainees_request_without_loading_the_jupyt
 
 
 def test_the_app_pre_starts_its_languages_pages_most_likely_first_within_a_share_of_memory(tmp_path):
-    root = launch.prepare(paths.ROOT, tmp_path / "work")
+    from browser_support import course_copy
+
+    from ctip.content import loader
+    from ctip.engine.store import AnswerStore
+    course = course_copy(tmp_path / "course")
+    root = launch.prepare(course, tmp_path / "work")
     pages = launch.preheated_pages(root, "ky", limit=100)
-    assert pages[:3] == ["modules/00_bashtalyshy.ipynb", "modules/m01.ipynb", "modules/m02.ipynb"]
-    assert "exercises/ex01/ex01.ipynb" in pages and "modules/kaitaloo.ipynb" in pages
-    assert len(pages) == 1 + 8 + 8 + 2 and not any("/ru/" in p or "/en/" in p for p in pages)
+    # a new trainee: the start page, then each module followed by its exercise
+    assert pages[:5] == ["modules/00_bashtalyshy.ipynb", "modules/m01.ipynb", "exercises/ex01/ex01.ipynb",
+                         "modules/m02.ipynb", "exercises/ex02/ex02.ipynb"]
+    assert pages[-2:] == ["modules/kaitaloo.ipynb", "modules/sozduk.ipynb"]
+    assert len(pages) == len(set(pages)) == 1 + 8 + 8 + 2 and not any("/ru/" in p or "/en/" in p for p in pages)
+    # a trainee who stopped in exercise 3: that page comes right after the start page
+    item = loader.exercise("ex03").items[0].id
+    AnswerStore("ex03", course / "exercises" / "ex03").put(item, "a")
+    again = launch.preheated_pages(root, "ky", limit=100)
+    assert again[:3] == ["modules/00_bashtalyshy.ipynb", "exercises/ex03/ex03.ipynb", "modules/m01.ipynb"]
+    assert sorted(again) == sorted(pages)
+    assert launch.preheated_pages(root, "ru", limit=100)[1] == "exercises/ex03/ex03.ipynb"
+    # answer files it cannot read do not stop the app
+    (course / "exercises" / "ex03" / "ex03.answers.json").write_text("{not json", encoding="utf-8")
+    assert launch.preheated_pages(root, "ky", limit=100)[0] == "modules/00_bashtalyshy.ipynb"
     assert all((root / p).exists() for p in pages)
+    (course / "exercises" / "ex03" / "ex03.answers.json").unlink()
     ru = launch.preheated_pages(root, "ru", limit=100)
     assert ru[:2] == ["modules/ru/00_bashtalyshy.ipynb", "modules/ru/m01.ipynb"]
     assert "exercises/ex01/ex01.ipynb" in ru and "modules/m01.ipynb" not in ru
@@ -111,6 +129,29 @@ def test_the_app_pre_starts_its_languages_pages_most_likely_first_within_a_share
     assert [c for c in cmd if c.startswith("--CoursePages.pages=")] == [
         "--CoursePages.pages=modules/00_bashtalyshy.ipynb", "--CoursePages.pages=modules/m01.ipynb"]
     assert not any("preheat" in c for c in launch.voila_command(root, 8899))
+
+
+def test_the_app_starts_page_kernels_in_advance_unless_told_not_to(monkeypatch, capsys):
+    import signal
+    asked = []
+
+    class NotStarted:                                   # records what ./run app would start
+        def __init__(self, course, port, lang, preheat):
+            asked.append(preheat)
+
+        def wait(self):
+            raise RuntimeError("not started in this test")
+
+        def stop(self):
+            pass
+    monkeypatch.setattr(launch, "App", NotStarted)
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        assert launch.main([]) == 1 and launch.main(["--no-preheat"]) == 1 and launch.main(["--preheat"]) == 1
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert asked == [True, False, True]
+    assert "not started in this test" in capsys.readouterr().err
 
 
 @pytest.mark.slow

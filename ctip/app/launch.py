@@ -3,7 +3,7 @@
     python -m ctip.app                  # serve this checkout's modules/ and exercises/, print the URL
     python -m ctip.app --lang ru        # the same, opening the Russian start page (--lang en: English)
     python -m ctip.app --port 8870 --course /path/to/course
-    python -m ctip.app --preheat        # page kernels started in advance (faster pages, more memory)
+    python -m ctip.app --no-preheat     # no page kernels started in advance (less memory, slower pages)
 
 Only modules/ and exercises/ are served (through a small folder of links), never solutions/ (keys
 and rubrics) or anything else in the course folder. The page template is Voilà's lab template
@@ -108,16 +108,39 @@ def affordable_pages(available_bytes: int | None = None) -> int:
 
 def preheated_pages(root: Path, lang: str = BASE_LANG, limit: int | None = None) -> list[str]:
     """The pages the app pre-starts (see kernels.py), relative to the served folder, most likely
-    first: the start page of the app's language, its modules, the exercises, the review page and
+    first: the start page of the app's language, the page the trainee used last (where the start
+    page's "continue" link leads), then each module followed by its exercise, the review page and
     the glossary (the Kyrgyz pages are in modules/, the others in modules/<lang>/); at most
     ``limit`` of them (default: what this computer's free memory affords)."""
-    folder = Path(start_path(lang)).parent
-    modules = sorted(p.name for p in (root / folder).glob("m[0-9][0-9].ipynb"))
-    exercises = sorted(p.relative_to(root).as_posix() for p in (root / "exercises").glob("ex*/ex*.ipynb"))
-    extra = [n for n in ("kaitaloo.ipynb", "sozduk.ipynb") if (root / folder / n).exists()]
-    pages = [start_path(lang), *(f"{folder.as_posix()}/{n}" for n in modules), *exercises,
-             *(f"{folder.as_posix()}/{n}" for n in extra)]
+    folder = Path(start_path(lang)).parent.as_posix()
+    modules = sorted(p.stem for p in (root / folder).glob("m[0-9][0-9].ipynb"))
+    exercises = {p.stem: p.relative_to(root).as_posix() for p in (root / "exercises").glob("ex*/ex*.ipynb")}
+    course = []
+    for mid in modules:
+        course.append(f"{folder}/{mid}.ipynb")
+        eid = "ex" + mid[1:]
+        if eid in exercises:
+            course.append(exercises.pop(eid))
+    course += sorted(exercises.values())
+    extra = [f"{folder}/{n}" for n in ("kaitaloo.ipynb", "sozduk.ipynb") if (root / folder / n).exists()]
+    last = last_page(root, lang)
+    pages = list(dict.fromkeys([start_path(lang), *([last] if last else []), *course, *extra]))
     return pages[:affordable_pages() if limit is None else limit]
+
+
+def last_page(root: Path, lang: str = BASE_LANG) -> str | None:
+    """The page the trainee used last, relative to the served folder (None if none, or if the
+    answer files cannot be read: the app starts all the same)."""
+    from ..engine.progress import ModuleProgress, course_progress, last_used
+    try:
+        last = last_used(*course_progress(root / "modules", root / "exercises", lang))
+    except Exception:        # noqa: BLE001  a guess for speed only; the start page reports problems
+        return None
+    if last is None:
+        return None
+    if isinstance(last, ModuleProgress):
+        return f"{Path(start_path(lang)).parent.as_posix()}/{last.id}.ipynb"
+    return f"exercises/{last.id}/{last.id}.ipynb"
 
 
 def preheat_options(pages: list[str]) -> list[str]:
@@ -236,10 +259,10 @@ def main(argv=None) -> int:
     ap.add_argument("--course", type=Path, default=paths.ROOT, help="folder with modules/ and exercises/")
     ap.add_argument("--lang", choices=languages(), default=BASE_LANG,
                     help="language of the start page and of the app's own messages (ky, ru, en)")
-    ap.add_argument("--preheat", action="store_true",
-                    help="start page kernels in advance: pages open faster once they are ready, "
-                         "but each takes about 90 MB, and for the first minute or two, while they "
-                         "start, a small computer is busier")
+    ap.add_argument("--preheat", action=argparse.BooleanOptionalAction, default=True,
+                    help="start page kernels in advance (the default): pages open faster; each "
+                         "takes about 90 MB, and the app takes at most a quarter of the free memory "
+                         "for them (--no-preheat: start a page's kernel only when it is opened)")
     args = ap.parse_args(argv)
     lang = args.lang
     if not (args.course / start_path(lang)).exists():

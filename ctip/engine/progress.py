@@ -104,6 +104,22 @@ def exercise_progress(eid: str, folder: Path | str, lang: str | None = None) -> 
                             _latest(_answers_time(store.path), handed))
 
 
+def course_progress(modules_folder: Path | str | None = None, exercises_folder: Path | str | None = None,
+                    lang: str | None = None) -> tuple[list[ModuleProgress], list[ExerciseProgress]]:
+    """Every module's and every exercise's progress (answer files in ``modules_folder``, default
+    the current folder, and in ``exercises_folder``/<exercise>, default ../exercises)."""
+    modules_folder = Path(modules_folder or os.getcwd()).resolve()
+    exercises_folder = Path(exercises_folder or modules_folder.parent / "exercises")
+    return ([module_progress(mid, modules_folder, lang) for mid in loader.module_ids()],
+            [exercise_progress(eid, exercises_folder / eid, lang) for eid in loader.exercise_ids()])
+
+
+def last_used(mods: list[ModuleProgress], exs: list[ExerciseProgress]) -> ModuleProgress | ExerciseProgress | None:
+    """The module or exercise the trainee used last: where "continue where you stopped" leads."""
+    used = [p for p in [*mods, *exs] if p.last is not None]
+    return max(used, key=lambda p: p.last) if used else None
+
+
 def _digest(path: Path) -> str | None:
     from .handin import file_digest
     return file_digest(path)
@@ -122,12 +138,9 @@ def _when(d: datetime | None) -> str:
 
 def progress_html(modules_folder: Path | str | None = None, exercises_folder: Path | str | None = None,
                   lang: str | None = None, exercises_href: str = "../exercises") -> str:
-    t = translator(lang)
     """The start page's progress table (links relative to the start page in modules/)."""
-    modules_folder = Path(modules_folder or os.getcwd()).resolve()
-    exercises_folder = Path(exercises_folder or modules_folder.parent / "exercises")
-    mods = [module_progress(mid, modules_folder, lang) for mid in loader.module_ids()]
-    exs = [exercise_progress(eid, exercises_folder / eid, lang) for eid in loader.exercise_ids()]
+    t = translator(lang)
+    mods, exs = course_progress(modules_folder, exercises_folder, lang)
     rows = [f"<tr><th>{esc(t('progress_module'))}</th><th>{esc(t('progress_answered'))}</th>"
             f"<th>{esc(t('progress_score'))}</th><th>{esc(t('progress_last'))}</th></tr>"]
     for m in mods:
@@ -139,12 +152,13 @@ def progress_html(modules_folder: Path | str | None = None, exercises_folder: Pa
             state = t("handin_done", time=_when(e.handed_in))
         rows.append(f"<tr><td>{_a(f'{exercises_href}/{e.id}/{e.id}.ipynb')}{esc(e.title)}</a></td>"
                     f"<td>{e.answered} / {e.total}</td><td>{esc(state)}</td><td>{_when(e.last)}</td></tr>")
-    pages = [(m.last, f"{m.id}.ipynb", f"{t('module_label', n=m.number)}. {m.title}") for m in mods] + \
-            [(e.last, f"{exercises_href}/{e.id}/{e.id}.ipynb", e.title) for e in exs]
-    used = [p for p in pages if p[0] is not None]
-    if used:
-        _, href, title = max(used, key=lambda p: p[0])
-        cont = f"{_a(href, 'ctip-continue')}{esc(t('progress_continue', title=title))}</a>"
+    last = last_used(mods, exs)
+    if isinstance(last, ModuleProgress):
+        title = f"{t('module_label', n=last.number)}. {last.title}"
+        cont = f"{_a(f'{last.id}.ipynb', 'ctip-continue')}{esc(t('progress_continue', title=title))}</a>"
+    elif last is not None:
+        cont = (f"{_a(f'{exercises_href}/{last.id}/{last.id}.ipynb', 'ctip-continue')}"
+                f"{esc(t('progress_continue', title=last.title))}</a>")
     else:
         first = mods[0] if mods else None
         cont = (f"{_a(f'{first.id}.ipynb', 'ctip-continue')}{esc(t('progress_begin'))}</a>"
