@@ -312,6 +312,22 @@ def test_the_hub_config_checks_the_code_for_local_servers_only(monkeypatch, open
     assert kube.JupyterHub.spawner_class == "kubespawner.KubeSpawner"
 
 
+def test_opening_a_tree_lets_every_account_read_it_and_run_only_what_its_owner_may_run(tmp_path):
+    from ctip.deployment.localhub import open_tree
+    top = tmp_path / "top"
+    (top / "sub").mkdir(parents=True, mode=0o700)
+    script, data = top / "sub" / "run.sh", top / "sub" / "notes.txt"
+    script.write_text("#!/bin/sh\n")
+    data.write_text("x")
+    script.chmod(0o700)
+    data.chmod(0o600)
+    (top / "link").symlink_to(data)
+    open_tree(top)
+    assert os.stat(top / "sub").st_mode & 0o777 == 0o755
+    assert script.stat().st_mode & 0o777 == 0o755 and data.stat().st_mode & 0o777 == 0o644
+    assert (top / "link").is_symlink() and os.readlink(top / "link") == str(data)
+
+
 def test_the_test_hub_runs_a_closed_checkout_from_a_copy_every_account_can_read(open_tmp):
     from ctip.deployment.localhub import CODE_PARTS, open_copy
     dest = open_copy(paths.ROOT, open_tmp / "code")

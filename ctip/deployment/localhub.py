@@ -58,6 +58,18 @@ def _usable(py: str) -> bool:
         return False
 
 
+def open_tree(top: Path) -> None:
+    """Let every account read ``top`` and everything under it: folders 0755, files readable by
+    all and, where their owner may run them, runnable by all. Links are left as they are."""
+    for d, _dirs, files in os.walk(top):
+        os.chmod(d, 0o755)
+        for f in files:
+            fp = Path(d) / f
+            if not fp.is_symlink():
+                mode = fp.stat().st_mode
+                fp.chmod(mode | 0o444 | (0o111 if mode & 0o100 else 0))
+
+
 def trainee_python() -> str:
     """The interpreter for the hub's environment: CTIP_HUB_PYTHON, else the system's python3, else
     a copy of the interpreter running this (e.g. one under /root, which trainees cannot reach)
@@ -82,12 +94,7 @@ def trainee_python() -> str:
         shutil.copytree(src, dest, symlinks=True,
                         ignore=shutil.ignore_patterns("site-packages", "__pycache__", "test", "tests"))
         (dest / "lib" / f"python{v.major}.{v.minor}" / "site-packages").mkdir(exist_ok=True)
-        for d, _dirs, files in os.walk(dest):
-            os.chmod(d, 0o755)
-            for f in files:
-                fp = Path(d) / f
-                if not fp.is_symlink():
-                    fp.chmod(fp.stat().st_mode | 0o444 | (0o111 if fp.stat().st_mode & 0o100 else 0))
+        open_tree(dest)
         if list((dest / "lib").glob("libpython*.so*")):      # a shared build: let the loader find it
             Path("/etc/ld.so.conf.d/ctip-python.conf").write_text(f"{dest / 'lib'}\n")
             subprocess.run(["ldconfig"], check=False)
@@ -133,15 +140,12 @@ CODE_PARTS = ("ctip", "data", "modules", "exercises", "solutions", "deploy")
 
 def open_copy(src: Path, dest: Path) -> Path:
     """A copy of the code and course at ``src`` that every account can read (folders 0755, files
-    0644, scripts 0755), without the proxy's node_modules (the hub gets the proxy's path)."""
+    readable by all, scripts runnable by all), without the proxy's node_modules (the hub gets the
+    proxy's path)."""
     for part in CODE_PARTS:
         shutil.copytree(src / part, dest / part, ignore=shutil.ignore_patterns(
             "node_modules", "__pycache__", ".npm-install.lock"))
-    for d, _dirs, files in os.walk(dest):
-        os.chmod(d, 0o755)
-        for f in files:
-            fp = Path(d) / f
-            fp.chmod(0o755 if fp.stat().st_mode & 0o100 else 0o644)
+    open_tree(dest)
     os.chmod(dest.parent, dest.parent.stat().st_mode | 0o005)
     return dest
 
