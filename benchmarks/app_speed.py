@@ -4,9 +4,9 @@
     .venv/bin/python benchmarks/app_speed.py --loads 3 --clicks 5
 
 Starts the app on a free port with a throw-away copy of the course (as the browser tests do),
-twice: with page kernels started in advance (``./run app --preheat``, ctip/app/kernels.py;
+twice: with page kernels started in advance (``./run app``, the default, ctip/app/kernels.py;
 each load waits until the app is idle, i.e. the page's kernel is ready, as it is when a trainee
-spends more than a few seconds on a page), and without them (``./run app``, and
+spends more than a few seconds on a page), and without them (``./run app --no-preheat``, and
 every page on the academy hub). For each it measures
   * page ready: from navigation to every widget usable (body[data-ctip-widgets='1'], set by the
     app once Voilà has drawn all widgets), for module 1 and exercise 1; median of --loads, each
@@ -15,10 +15,15 @@ every page on the academy hub). For each it measures
         the browser already holds Voilà's scripts (each load in a fresh context that opened the
         start page first);
       - "first visit": a fresh browser profile that has never loaded the app;
+  * the first minute: the app just started (still starting page kernels), a new browser opens
+    the start page, then module 1, the start page again and exercise 1, with no pause; median
+    of --starts app starts;
   * click -> feedback: a right answer chosen on a self-check question of module 1, then the time
     from the click on «Текшерүү» to the feedback text on the page (measured inside the page);
     «Кайра аракет кылуу» clears it between clicks; median of --clicks.
-Prints the figures with the date, the machine's cores and load average, and the targets
+Prints the figures with the date, the machine's cores, load average and speed at the moment
+(a fixed piece of Python timed before and after: figures from different runs compare only
+together with it), and the targets
 (page ready <= 3 s, click -> feedback <= 50 ms). A script, not a test: timings depend on the
 machine and on what else runs on it.
 """
@@ -48,7 +53,8 @@ from ctip.i18n import t  # noqa: E402
 READY_TARGET_S = 3.0
 CLICK_TARGET_MS = 50.0
 PAGES = {"module 1": "modules/m01.ipynb", "exercise 1": "exercises/ex01/ex01.ipynb"}
-MODES = {"kernels started in advance (./run app --preheat)": True, "no kernel in advance (./run app, hub)": False}
+MODES = {"kernels started in advance (./run app)": True, "no kernel in advance (./run app --no-preheat, hub)": False}
+FIRST_MINUTE = ("start page", "module 1", "exercise 1")
 
 FEEDBACK_JS = """(box, [check, ok]) => new Promise((resolve) => {
   const button = [...box.querySelectorAll('button')].find(b => b.textContent.includes(check));
@@ -84,6 +90,41 @@ def page_ready(browser, app, url: str, start_url: str | None = None) -> tuple[fl
     return took, sent, loaded
 
 
+def reference_s() -> float:
+    """A fixed piece of pure Python (the sum of 10**7 squares), median of 3: how fast this machine
+    is at the moment. Shared 2-core machines vary by half or more from one hour to the next, so
+    figures from different runs compare only together with this one."""
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        sum(i * i for i in range(10**7))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def first_minute(browser, work: Path, preheat: bool) -> list[float]:
+    """A trainee who starts the app and goes straight in, while the app is still starting page
+    kernels: the start page on a first visit as soon as the app answers, then module 1, back to
+    the start page, then exercise 1. Seconds to page ready for each of FIRST_MINUTE."""
+    app = bs.start_app(bs.course_copy(work), preheat=preheat)
+    try:
+        ctx, page, problems = bs.open_page(browser, "desktop")
+        times = []
+        for url in (app.url, f"{app.base}/voila/render/{PAGES['module 1']}", app.url,
+                    f"{app.base}/voila/render/{PAGES['exercise 1']}"):
+            start = time.perf_counter()
+            page.goto(url)
+            page.wait_for_selector(bs.WIDGETS)
+            times.append(time.perf_counter() - start)
+            bs.wait_ready(page)
+        assert not problems, problems
+        page.goto("about:blank")
+        ctx.close()
+    finally:
+        app.stop()
+    return [times[0], times[1], times[3]]
+
+
 def click_feedback(browser, app, clicks: int) -> list[float]:
     q = bs.first_single_choice("m01")
     ctx, page, problems = bs.open_page(browser, "desktop")
@@ -112,18 +153,23 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--loads", type=int, default=5, help="fresh loads per page (median)")
     ap.add_argument("--clicks", type=int, default=10, help="clicks on «Текшерүү» (median)")
+    ap.add_argument("--starts", type=int, default=3, help="app starts for the first-minute figures (median)")
     args = ap.parse_args(argv)
     if not bs.CHROMIUM.exists():
         print(f"no {bs.CHROMIUM}: ./run test installs it", file=sys.stderr)
         return 1
     from playwright.sync_api import sync_playwright
     load_before = os.getloadavg()
+    ref_before = reference_s()
     work = Path(tempfile.mkdtemp(prefix="ctip-speed-"))
     results: dict[tuple[str, str, str], list[tuple[float, float, float]]] = {}
+    starts: dict[str, list[list[float]]] = {}
     try:
         with sync_playwright() as p:
             browser = bs.launch_chromium(p)
             for mode, preheat in MODES.items():
+                starts[mode] = [first_minute(browser, work / f"{mode}-start{i}", preheat)
+                                for i in range(args.starts)]
                 app = bs.start_app(bs.course_copy(work / mode), preheat=preheat)
                 try:
                     for name, rel in PAGES.items():
@@ -141,12 +187,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     load_after = os.getloadavg()
+    ref_after = reference_s()
 
     def verdict(ok: bool) -> str:
         return "meets the target" if ok else "MISSES the target"
     print(f"ctip trainee app speed, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {os.cpu_count()} cores; load average (1/5/15 min) before "
           f"{' '.join(f'{x:.2f}' for x in load_before)}, after {' '.join(f'{x:.2f}' for x in load_after)}")
+    print(f"machine speed reference (sum of 10**7 squares in Python, lower is faster): "
+          f"{ref_before:.2f} s before, {ref_after:.2f} s after")
     for (mode, name, how), runs in results.items():
         times = [r[0] for r in runs]
         med = statistics.median(times)
@@ -156,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{verdict(med <= READY_TARGET_S)}")
         print(f"    of which: page run by the server and sent {sent:.2f} s, scripts loaded {loaded:.2f} s, "
               f"widgets built and drawn {med - loaded:.2f} s")
+    for mode, runs in starts.items():
+        meds = ", ".join(f"{name} {statistics.median(r[i] for r in runs):.2f} s"
+                         for i, name in enumerate(FIRST_MINUTE))
+        print(f"first minute, {mode}: app started, then straight in (median of {len(runs)} starts): {meds}")
     med = statistics.median(clicks)
     print(f"click -> feedback (module 1, «{t('check')}»): median {med:.0f} ms of {len(clicks)} clicks "
           f"(min {min(clicks):.0f}, max {max(clicks):.0f}); target <= {CLICK_TARGET_MS:g} ms: "
