@@ -130,7 +130,7 @@ def answer_by_clicking(box, q, shown: list[str], value) -> None:
     elif q.kind == "sort":
         cats = {c.id: c.text for c in q.categories}
         for oid, cat in value.items():
-            row = box.locator(".widget-hbox", has_text=option_label(q, shown, oid)).first
+            row = box.locator(".ctip-sort-row", has_text=option_label(q, shown, oid)).first
             row.locator("select").select_option(value=cats[cat])      # the option's value is its text
     elif q.kind == "order":
         for n, oid in enumerate(value):

@@ -282,3 +282,27 @@ def test_displaying_a_question_does_not_spell_out_its_children_as_plain_text(mod
     assert bundle["text/plain"] == f"VBox({len(box.children)} children)"
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == box.model_id
     assert box.get_state()["_view_name"] == "VBoxView" and "ctip-q" in box._dom_classes
+
+
+def test_question_parts_sit_directly_in_the_question_box_and_sort_rows_are_labelled_lists(module):
+    """Every widget is a model the browser builds before the page is usable: a question's options
+    sit directly in its box (no box of their own), and a sorting row is one drop-down labelled
+    with the row's text (no row box and text widget)."""
+    import ipywidgets as W
+    s = module()
+    for qid in ("m90.q3", "m90.q4", "m90.q5"):                    # multi, sort, order
+        s.quiz(qid)
+    multi, srt, order = (s.views[q] for q in ("m90.q3", "m90.q4", "m90.q5"))
+    assert all(c in multi.widget.children for c in multi.inputs.checks.values())
+    rows = list(srt.inputs.drops.values())
+    assert srt.widget.children[1:1 + len(rows)] == tuple(rows)
+    assert not any(isinstance(c, W.Box) for c in srt.widget.children)
+    shown = {o.id: o.text for o in srt.item.options}
+    for oid, d in srt.inputs.drops.items():
+        assert d.description == f"{srt.inputs.letters[oid]}) {shown[oid]}" and "ctip-sort-row" in d._dom_classes
+    assert order.widget.children[2:2 + len(order.inputs.drops)] == tuple(order.inputs.drops.values())
+    # the rows still answer, score and save as before
+    for oid, cat in srt.item.key.items():
+        srt.inputs.drops[oid].value = cat
+    srt.check_btn.click()
+    assert "Туура!" in srt.feedback.value

@@ -104,6 +104,11 @@ STYLE = """<style>
 .ctip-bar-value {text-align: right; font-variant-numeric: tabular-nums}
 .ctip-context {background: #fff; border: 1px solid #d6e2ea; padding: 6px 10px; margin: 4px 0 8px 0}
 @media (max-width: 480px) {.ctip-diagram-row {flex-direction: column !important}}
+.ctip-q .ctip-sort-row {flex-wrap: wrap; column-gap: 8px}
+.ctip-q .ctip-sort-row > label {flex: 1 1 55%; min-width: 0; max-width: none !important; white-space: normal !important;
+  height: auto !important; line-height: 1.45; text-align: left !important; overflow: visible !important}
+.ctip-q .ctip-sort-row > select {flex: 1 1 38%; min-width: 0; width: auto !important}
+@media (max-width: 640px) {.ctip-q .ctip-sort-row > label, .ctip-q .ctip-sort-row > select {flex-basis: 100%}}
 .ctip-q .ctip-choice {white-space: normal; height: auto; text-align: left; padding: 6px 10px;
   line-height: 1.4; margin: 3px 0}
 </style>"""
@@ -188,25 +193,26 @@ class Inputs:
         if self.kind == "single":
             self.radio = W.RadioButtons(options=[(f"{letter(i)}) {o.text}", o.id) for i, o in enumerate(opts)],
                                         value=None, layout=FULL, style=style(W.RadioButtons))
-            self.box, self.controls = self.radio, [self.radio]
+            self.controls = [self.radio]
         elif self.kind == "truefalse":
             self.radio = W.RadioButtons(options=[(self.t("tf_true"), True), (self.t("tf_false"), False)],
                                         value=None, layout=FULL, style=style(W.RadioButtons))
-            self.box, self.controls = self.radio, [self.radio]
+            self.controls = [self.radio]
         elif self.kind == "multi":
             self.checks = {o.id: W.Checkbox(value=False, description=f"{letter(i)}) {o.text}",
                                             indent=False, layout=FULL, style=style(W.Checkbox))
                            for i, o in enumerate(opts)}
             self.controls = list(self.checks.values())
-            self.box = vbox(self.controls)
         elif self.kind == "sort":
+            # one drop-down per row, labelled with the row's text (no row box and text widget:
+            # module 1 draws 52 models fewer); the label wraps, on a phone above the list
             cats = [(c.text, c.id) for c in item.categories]
-            self.drops = {o.id: choice_dropdown(self.t("not_chosen"), cats, layout=lay(width="40%"))
-                          for o in opts}
+            self.drops = {o.id: choice_dropdown(self.t("not_chosen"), cats, description=f"{letter(i)}) {o.text}",
+                                                style=style(W.Dropdown, description_width="initial"), layout=FULL)
+                          for i, o in enumerate(opts)}
             self.controls = list(self.drops.values())
-            rows = [hbox([html(f"{letter(i)}) {esc(o.text)}", layout=lay(width="58%")), self.drops[o.id]],
-                         layout=FULL) for i, o in enumerate(opts)]
-            self.box = vbox(rows)
+            for d in self.controls:
+                d.add_class("ctip-sort-row")
         elif self.kind == "order":
             listing = "".join(f"<div><b>{letter(i)})</b> {esc(o.text)}</div>" for i, o in enumerate(opts))
             steps = [(f"{letter(i)}) {o.text}", o.id) for i, o in enumerate(opts)]
@@ -214,9 +220,10 @@ class Inputs:
                                              style=style(W.Dropdown, description_width="90px"), layout=FULL)
                           for n in range(len(opts))}
             self.controls = list(self.drops.values())
-            self.box = vbox([html(listing)] + self.controls)
         else:
             raise ValueError(f"no widget for kind {self.kind!r}")
+        # what the question box shows, directly (no box of their own: one widget model less)
+        self.parts = ([html(listing)] if self.kind == "order" else []) + self.controls
 
     def hint(self) -> str:
         if self.item.kind == "checklist":
@@ -353,7 +360,7 @@ class SelfCheck:
                       layout=FULL)
         # the two buttons stand side by side without a row box of their own (one widget model less
         # per question): the box flows as a wrapping row, every other part takes a whole line
-        self.widget = vbox([prompt, self.inputs.box, self.check_btn, self.retry_btn, self.feedback])
+        self.widget = vbox([prompt, *self.inputs.parts, self.check_btn, self.retry_btn, self.feedback])
         self.widget.add_class("ctip-q")
         self.widget.add_class("ctip-q-flow")
         saved = store.get(qid)
@@ -403,7 +410,7 @@ class GradedItem:
         self.t = self.inputs.t
         self.status = html(layout=FULL)
         prompt = html(f"<i>{esc(self.t(self.inputs.hint()))}</i>", layout=FULL)
-        self.widget = vbox([prompt, self.inputs.box, self.status])
+        self.widget = vbox([prompt, *self.inputs.parts, self.status])
         self.widget.add_class("ctip-q")
         saved = store.get(item.id)
         if saved is not None:
