@@ -11,6 +11,7 @@ import os
 import pwd
 import re
 import subprocess
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -310,6 +311,27 @@ def test_the_hub_config_checks_the_code_for_local_servers_only(monkeypatch, open
         load_hub_config(check_code=True)
     kube = load_hub_config(check_code=True, CTIP_HUB_SPAWNER="kube")              # the code is in the image
     assert kube.JupyterHub.spawner_class == "kubespawner.KubeSpawner"
+
+
+def test_stopping_the_test_hub_reaps_its_process_whether_it_ran_on_had_exited_or_ignored_sigterm():
+    """A hub that exits by itself (a port taken before it bound it) is reaped when the test hub
+    starts again, as is one that must be killed: none is left unwaited for (a zombie, and a
+    ResourceWarning when its Popen is collected)."""
+    from ctip.deployment.localhub import HubRun
+    procs = {
+        "running": ["sleep", "60"],
+        "exited": ["true"],
+        "ignores SIGTERM": ["bash", "-c", "trap '' TERM; sleep 60"],
+    }
+    for what, cmd in procs.items():
+        run = HubRun.__new__(HubRun)                 # only its process: no hub, no accounts
+        run.proc = subprocess.Popen(cmd, start_new_session=True)
+        if what == "exited":
+            time.sleep(0.5)
+        if what == "ignores SIGTERM":
+            time.sleep(0.5)                          # the trap is set
+        run._kill(grace=1)
+        assert run.proc.returncode is not None, what
 
 
 def test_opening_a_tree_lets_every_account_read_it_and_run_only_what_its_owner_may_run(tmp_path):

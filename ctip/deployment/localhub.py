@@ -235,15 +235,20 @@ class HubRun:
         self.users.append(n)
         return n
 
-    def _kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(60)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+    def _kill(self, grace: float = 60) -> None:
+        """Stop the hub's process group (SIGTERM, after ``grace`` seconds SIGKILL) and always reap
+        the hub's process, also when it had exited already (e.g. on a taken port): a process
+        never waited for is left as a zombie and warned about when its Popen is collected."""
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
             try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+                os.killpg(self.proc.pid, sig)
             except ProcessLookupError:
                 pass
+            try:
+                self.proc.wait(wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
 
     def stop(self) -> None:
         from . import accounts
