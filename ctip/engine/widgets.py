@@ -60,7 +60,7 @@ class _ShortText:
 
     Every display of a widget also sends a plain-text form, which ipywidgets builds from the
     whole tree of children and then cuts to 110 characters: for module 1's questions that was
-    0.3 s of the page's 0.9 s in its kernel, for text nobody reads (the app shows the widget)."""
+    about 0.2 s of the page's 1 s in its kernel, for text nobody reads (the app shows the widget)."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.children)} children)"
