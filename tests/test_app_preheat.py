@@ -155,14 +155,17 @@ def test_the_app_starts_page_kernels_in_advance_unless_told_not_to(monkeypatch, 
 
 
 @pytest.mark.slow
-def test_a_pre_started_start_page_shows_answers_given_after_its_kernel_started(tmp_path):
+def test_a_pre_started_start_page_shows_answers_given_after_its_kernel_started(tmp_path, monkeypatch):
     """The start page's kernel is started and waiting; then the trainee answers (in module 1, as
-    its answer file records); the start page, opened now in that kernel, counts the answer."""
+    its answer file records); the start page, opened now in that kernel, counts the answer.
+    Opened again at once, before its next kernel is due, it opens in a kernel of its own instead
+    of waiting for that one (the refill delay is 5 minutes here: a page that waited would time out)."""
     pytest.importorskip("voila")
     import browser_support as bs
 
     from ctip.engine import progress
     from ctip.engine.session import ModuleSession
+    monkeypatch.setattr(launch, "REFILL_DELAY_S", 300)
     course = bs.course_copy(tmp_path / "course")
     app = bs.start_app(course, preheat=True)
     try:
@@ -179,6 +182,11 @@ def test_a_pre_started_start_page_shows_answers_given_after_its_kernel_started(t
         app._log.flush()
         log = app.log_path.read_text(encoding="utf-8", errors="replace")
         assert re.search(r"Using pre-heated kernel: \S+ for modules/00_bashtalyshy\.ipynb", log), log[-2000:]
+        again = urllib.request.urlopen(app.url, timeout=120).read().decode("utf-8")
+        assert f"1 / {total}" in again and 'class="ctip-cell-error"' not in again
+        app._log.flush()
+        log = app.log_path.read_text(encoding="utf-8", errors="replace")
+        assert len(re.findall(r"Using pre-heated kernel: \S+ for modules/00_bashtalyshy\.ipynb", log)) == 1
     finally:
         app.stop()
     time.sleep(1)
