@@ -69,8 +69,9 @@ def start_app(course: Path, timeout: float = 180, preheat: bool = False):
 
 
 def settle(app, quiet_s: float = 2.0, timeout: float = 240, first: float = 0.0) -> float:
-    """Wait ``first`` seconds, then until the app and its kernels have been idle (under 10% of one
-    core) for ``quiet_s`` seconds: every page kernel the app starts in advance is ready (a page's
+    """Wait ``first`` seconds, then until the app has as many kernels as pages it starts in
+    advance and it and its kernels have been idle (under 10% of one core) for ``quiet_s``
+    seconds: every page kernel the app starts in advance is ready (a page's
     next kernel starts launch.REFILL_DELAY_S after the last one was taken: pass more after opening
     pages).
     Returns the seconds waited."""
@@ -87,10 +88,13 @@ def settle(app, quiet_s: float = 2.0, timeout: float = 240, first: float = 0.0) 
             except psutil.NoSuchProcess:
                 pass
         return total
+    # pre-starts come one every 3 s and each takes about 1 s of processor time: the gaps between
+    # them are quiet too, so the app has settled only once every page's kernel is there
+    need = len(getattr(app, "preheated", None) or [])
     while time.monotonic() - t0 < timeout:
         before = cpu()
         time.sleep(quiet_s)
-        if cpu() - before < 0.1 * quiet_s:
+        if cpu() - before < 0.1 * quiet_s and len(kernel_processes(app)) >= need:
             return time.monotonic() - t0
     raise RuntimeError(f"the app was still busy after {timeout} s")
 
