@@ -43,6 +43,10 @@ def hubrun():
         yield run
     finally:
         run.stop()
+    # nothing the hub started outlives it (the grader's server once did)
+    import psutil
+    left = [p.pid for p in psutil.process_iter(["cmdline"]) if any(str(run.root) in a for a in p.info["cmdline"] or ())]
+    assert left == [], left
 
 
 def new_user(run: HubRun, what: str, group: str | None = None, approve: bool = True) -> str:

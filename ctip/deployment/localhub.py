@@ -250,9 +250,26 @@ class HubRun:
             except subprocess.TimeoutExpired:
                 continue
 
+    def _kill_leftovers(self) -> None:
+        """Servers the hub started in their own sessions that outlived it (the grader's server was
+        left running after a hub that had to be killed): every process whose command line names
+        this test hub's folder."""
+        import psutil
+        mine = str(self.root)
+        left = []
+        for proc in psutil.process_iter(["cmdline"]):
+            try:
+                if proc.pid != os.getpid() and any(mine in part for part in proc.info["cmdline"] or ()):
+                    proc.kill()
+                    left.append(proc)
+            except psutil.Error:
+                pass
+        psutil.wait_procs(left, timeout=10)
+
     def stop(self) -> None:
         from . import accounts
         self._kill()
+        self._kill_leftovers()
         self.log.close()
         self.hub.close()
         with warnings.catch_warnings():      # sockets of finished requests, collected here, not later
