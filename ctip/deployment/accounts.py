@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from .. import paths
@@ -164,8 +165,16 @@ def remove_user(name: str) -> None:
     if pw.pw_gecos.split(",")[0] != MARK:
         raise AccountError(f"{name!r} was not created by the hub")
     env = {**os.environ, "PATH": SBIN}
-    subprocess.run(["pkill", "-KILL", "-u", name], check=False, env=env)
-    subprocess.run(["userdel", "--remove", name], check=False, stderr=subprocess.DEVNULL, env=env)
+    # userdel refuses an account that still has processes, and pkill does not wait for them to
+    # end: kill, then try again for a while (an account left in /etc/passwd without its home)
+    for _ in range(20):
+        subprocess.run(["pkill", "-KILL", "-u", name], check=False, env=env)
+        subprocess.run(["userdel", "--remove", name], check=False, stderr=subprocess.DEVNULL, env=env)
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            break
+        time.sleep(0.5)
     shutil.rmtree(pw.pw_dir, ignore_errors=True)
 
 
