@@ -53,6 +53,14 @@ def test_start_page_module_link_answer_feedback(app, browser, size, tmp_path):
     expect(widget).to_contain_text("Туура!")
     page.screenshot(path=str(tmp_path / f"m01-{size}.png"))
     assert layout_problems(page) == []
+    # another option clicked: the verdict gives way to a note until it is checked (no "right!"
+    # next to an answer that was never checked); the checked answer brings its feedback back
+    other = next(o for o in q.options if o.id != q.key)
+    widget.locator("label", has_text=f"{letter(shown.index(other.id))}) {other.text}").first.click()
+    expect(widget).to_contain_text("Жооп өзгөртүлдү")
+    expect(widget).not_to_contain_text("Туура!")
+    widget.locator("label", has_text=label).first.click()
+    expect(widget).to_contain_text("Туура!")
     assert saved_answer(app.course / "modules" / "m01.answers.json", q.id)["value"] == q.key
     # back on the start page, the progress shows the answer and offers to continue in module 1
     page.goto(app.url)

@@ -105,6 +105,42 @@ def test_answers_and_feedback_come_back_after_a_restart(module):
     assert v.inputs.radio.value is True and "Туура!" in v.feedback.value
 
 
+def test_changing_a_checked_answer_replaces_the_verdict_until_it_is_checked_again(module):
+    s = module()
+    s.quiz("m90.q1")
+    s.views["m90.q1"].inputs.radio.value = "a"
+    s.views["m90.q1"].check_btn.click()
+    again = module()                        # the wrong answer and its feedback are restored
+    again.quiz("m90.q1")
+    v = again.views["m90.q1"]
+    wrong = v.feedback.value
+    assert v.inputs.radio.value == "a" and "Туура эмес." in wrong     # restoring is not a change
+    v.inputs.radio.value = "b"              # the trainee clicks the right option
+    assert "Туура" not in v.feedback.value and "Туура жооп" not in v.feedback.value
+    assert "Жооп өзгөртүлдү" in v.feedback.value and "«Текшерүү»" in v.feedback.value
+    v.inputs.radio.value = "a"              # back to the answer that was checked: its feedback
+    assert v.feedback.value == wrong
+    v.inputs.radio.value = "b"
+    v.check_btn.click()
+    assert "Туура!" in v.feedback.value
+    v.retry_btn.click()                     # clearing the inputs is not a change either
+    assert v.inputs.radio.value is None and v.feedback.value == ""
+    v.inputs.radio.value = "a"              # nothing was checked: nothing to mark
+    assert v.feedback.value == ""
+
+
+def test_a_changed_checkbox_or_row_also_marks_the_feedback_as_old(module):
+    s = module()
+    s.quiz("m90.q3")
+    v = s.views["m90.q3"]
+    v.inputs.checks["a"].value = True
+    v.check_btn.click()
+    v.inputs.checks["b"].value = True
+    assert "Белгиленбей" not in v.feedback.value and "Жооп өзгөртүлдү" in v.feedback.value
+    v.inputs.checks["b"].value = False
+    assert "Белгиленбей" in v.feedback.value
+
+
 def test_corrupt_answer_file_warns_and_keeps_working(module, tmp_path):
     answers_path("m90", tmp_path).write_text("{broken", encoding="utf-8")
     s = module()

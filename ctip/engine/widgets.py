@@ -2,6 +2,7 @@
 headless run (papermill, nbgrader) never waits on an Output-widget write (nbclient#312)."""
 from __future__ import annotations
 
+import contextlib
 import html as htmllib
 import re
 from typing import Callable
@@ -94,6 +95,7 @@ STYLE = """<style>
 .ctip-q.ctip-q-flow {flex-flow: row wrap !important; align-items: flex-start}
 .ctip-q.ctip-q-flow > :not(.widget-button) {flex: 0 0 100% !important; max-width: 100%}
 .ctip-fb-ok {color: #1e6b30} .ctip-fb-bad {color: #a12a2a} .ctip-fb-part {color: #9a5b00}
+.ctip-fb-stale {color: #555}
 .ctip-note {background: #fff4e5; border-left: 4px solid #e07a1f; padding: 6px 10px}
 .ctip-src {color: #555; font-size: 90%}
 .ctip-results {max-width: 760px; margin: 8px 0} .ctip-results h4 {margin: 4px 0 8px 0}
@@ -363,10 +365,36 @@ class SelfCheck:
         self.widget = vbox([prompt, *self.inputs.parts, self.check_btn, self.retry_btn, self.feedback])
         self.widget.add_class("ctip-q")
         self.widget.add_class("ctip-q-flow")
+        # the feedback belongs to one answer: once the trainee changes it, the verdict gives way
+        # to a note until Check is pressed (a restored "wrong, the right answer is Г" next to a
+        # freshly clicked Г contradicted itself); going back to the checked answer shows it again
+        self.checked: tuple | None = None          # (answer, its feedback) on display
+        self._quiet = False
         saved = store.get(qid)
         if saved is not None:
-            self.inputs.set(saved)
+            with self.quiet():
+                self.inputs.set(saved)
             self.show(saved)
+        self.inputs.observe(self.changed)
+
+    @contextlib.contextmanager
+    def quiet(self):
+        """Programmatic changes of the inputs (restore, retry) that are not the trainee's."""
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = False
+
+    def changed(self) -> None:
+        if self._quiet or self.checked is None:
+            return
+        answer, shown = self.checked
+        if self.inputs.get() == answer:
+            self.feedback.value = shown
+        else:
+            note = self.t("answer_changed", check=self.t("check"))
+            self.feedback.value = f"<i class='ctip-fb-stale'>{esc(note)}</i>"
 
     def result(self, value) -> Result:
         return score(self.item, self.item.key, value, self.t.lang)
@@ -378,11 +406,13 @@ class SelfCheck:
             self.inputs.reset()
             return None
         self.feedback.value = feedback_html(self.inputs, self.item.key, res, self.item.explain, self.item.src, value)
+        self.checked = (value, self.feedback.value)
         return res
 
     def check(self) -> Result | None:
         problem = self.inputs.problem()
         if problem:
+            self.checked = None
             self.feedback.value = f"<b class='ctip-fb-bad'>{esc(problem)}</b>"
             return None
         value = self.inputs.get()
@@ -391,12 +421,15 @@ class SelfCheck:
             self.store.put(self.qid, value, res.fraction)
         except (StoreError, OSError) as e:
             self.feedback.value += f"<br><b class='ctip-fb-bad'>{esc(self.t('not_saved', error=e))}</b>"
+            self.checked = (value, self.feedback.value)
         if self.on_scored:
             self.on_scored()
         return res
 
     def retry(self) -> None:
-        self.inputs.reset()
+        self.checked = None
+        with self.quiet():
+            self.inputs.reset()
         self.feedback.value = ""
 
 
