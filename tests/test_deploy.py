@@ -367,3 +367,33 @@ def test_the_test_hub_runs_a_closed_checkout_from_a_copy_every_account_can_read(
                             "/usr/bin/python3", "-c", "import ctip.paths as p; print(p.ROOT)"],
                            capture_output=True, text=True, cwd="/")
     assert probe.returncode == 0 and probe.stdout.strip() == str(dest), probe.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="creates Unix accounts (root)")
+def test_removing_an_account_tries_again_while_userdel_refuses(monkeypatch):
+    """userdel refuses an account that still has processes, and pkill does not wait for them to
+    end: removal kills and tries again until the account is gone (six test accounts were once
+    left in /etc/passwd without their homes). Here the first two userdel runs are refused."""
+    from ctip.deployment import accounts
+    from ctip.deployment import layout as L
+    name = f"cttrm{os.getpid() % 100000}"
+    accounts.ensure_group(L.INSTRUCTORS_GID)
+    pw = accounts.ensure_user(name, "trainee", None)
+    real_run, tries = subprocess.run, []
+
+    def run(cmd, *a, **kw):
+        if cmd[0] == "userdel":
+            tries.append(cmd)
+            if len(tries) <= 2:                    # as userdel does while a process is left
+                return real_run(["false"], *a, **kw)
+        return real_run(cmd, *a, **kw)
+    monkeypatch.setattr(accounts.subprocess, "run", run)
+    try:
+        accounts.remove_user(name)
+        assert len(tries) == 3
+        with pytest.raises(KeyError):
+            pwd.getpwnam(name)
+        assert not Path(pw.pw_dir).exists()
+    finally:
+        monkeypatch.undo()
+        accounts.remove_user(name)
