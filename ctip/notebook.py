@@ -3,7 +3,14 @@ import json
 import os
 
 from .engine import session as _session
-from .engine.session import module_session
+from .engine.session import PreparedModule, module_session
+
+
+def prepare_module(module_id: str, lang: str | None = None, folder=None) -> PreparedModule:
+    """A module page's questions, built before ``wait_for_trainee`` (see PreparedModule): with
+    page kernels started in advance, the trainee no longer waits for this when opening the page.
+    Reads only the answer file's seed; the answers are read after the wait."""
+    return PreparedModule(module_id, folder, lang=lang)
 
 
 class NoTrainee(RuntimeError):
@@ -75,4 +82,4 @@ def _exchange_hook():
     return lambda folder, eid, name: hand_in(eid, folder).ok
 
 
-__all__ = ["module_session", "exercise_session", "wait_for_trainee"]
+__all__ = ["module_session", "prepare_module", "exercise_session", "wait_for_trainee"]

@@ -342,3 +342,54 @@ def test_question_parts_sit_directly_in_the_question_box_and_sort_rows_are_label
         srt.inputs.drops[oid].value = cat
     srt.check_btn.click()
     assert "Туура!" in srt.feedback.value
+
+
+def test_questions_built_before_the_page_opens_are_taken_over_with_the_answers_of_that_moment(module, tmp_path):
+    """A pre-started module page builds its questions before the trainee opens it (the app's
+    kernels start minutes earlier): the page then shows them with the answers the file holds
+    when it is opened, and a new trainee's file takes the seed they were built with."""
+    P = sess.PreparedModule("m90", tmp_path)
+    assert not answers_path("m90", tmp_path).exists()          # nothing is written before the wait
+    built = dict(P.views)
+    assert set(built) == {"m90.q1", "m90.q2", "m90.q3", "m90.q4", "m90.q5", "m90.k1", "m90.c1/act", "m90.c1/purpose"}
+    s = sess.ModuleSession("m90", tmp_path, prepared=P)
+    assert json.loads(answers_path("m90", tmp_path).read_text(encoding="utf-8"))["seed"] == P.seed
+    s.quiz("m90.q1")
+    s.case("m90.c1")
+    assert s.views["m90.q1"] is built["m90.q1"] and s.views["m90.c1/act"] is built["m90.c1/act"]
+    plain = sess.ModuleSession("m90", tmp_path)                  # built the usual way, same file
+    plain.quiz("m90.q1")
+    assert plain.views["m90.q1"].inputs.letters == s.views["m90.q1"].inputs.letters
+    assert plain.views["m90.q1"].widget.children[0].value == s.views["m90.q1"].widget.children[0].value
+    # answered after the next kernel was started: the page it opens shows that answer
+    P2 = sess.PreparedModule("m90", tmp_path)
+    built2 = dict(P2.views)
+    plain.views["m90.q1"].inputs.radio.value = "a"
+    plain.views["m90.q1"].check_btn.click()
+    again = sess.ModuleSession("m90", tmp_path, prepared=P2)
+    again.quiz("m90.q1")
+    v = again.views["m90.q1"]
+    assert v is built2["m90.q1"] and v.inputs.radio.value == "a" and "Туура эмес." in v.feedback.value
+    v.inputs.radio.value = "b"                                 # and saves to the trainee's file
+    v.check_btn.click()
+    assert stored(tmp_path)["m90.q1"]["value"] == "b"
+    again.case("m90.c1")
+    part = again.views["m90.c1/act"]
+    part.inputs.radio.value = "a"
+    part.check_btn.click()
+    assert stored(tmp_path)["m90.c1/act"]["value"] == "a"
+
+
+def test_questions_built_for_another_seed_are_not_used(module, tmp_path):
+    """The file was started by another page meanwhile (another seed): the page builds its own
+    questions in the order of the file's seed."""
+    P = sess.PreparedModule("m90", tmp_path)
+    built = dict(P.views)
+    other = sess.ModuleSession("m90", tmp_path, seed=(P.seed + 1) % 2**62)    # starts the file
+    s = sess.ModuleSession("m90", tmp_path, prepared=P)
+    assert s.store.seed == other.store.seed != P.seed and P.views == {}
+    s.quiz("m90.q3")
+    other.quiz("m90.q3")
+    assert s.views["m90.q3"] is not built["m90.q3"]
+    assert s.views["m90.q3"].inputs.letters == other.views["m90.q3"].inputs.letters
+    assert built["m90.q3"].widget.comm is None                 # the unused ones are closed

@@ -122,8 +122,11 @@ def module_notebook(mid: str, lang: str | None = None):
     c.md(t("run_all"), tags=[LAB_ONLY])
     c.md(f"### {t('outcomes')}\n\n{outcomes}")
     c.params(lang or BASE, ".." if args else None)
-    c.code(f'from ctip.notebook import module_session, wait_for_trainee\nfrom ctip.engine.progress import visited\n'
-           f'wait_for_trainee()\nS = module_session("{mid}", lang=lang, folder=folder)\nvisited("{mid}", folder)')
+    # the questions are built before the wait for the trainee, the answers read after it
+    c.code(f'from ctip.notebook import module_session, prepare_module, wait_for_trainee\n'
+           f'from ctip.engine.progress import visited\n'
+           f'P = prepare_module("{mid}", lang=lang, folder=folder)\nwait_for_trainee()\n'
+           f'S = module_session("{mid}", lang=lang, folder=folder, prepared=P)\nvisited("{mid}", folder)')
     for s in m.sections:
         pending = [f"## {s.title}"]
         for b in s.blocks:

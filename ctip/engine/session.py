@@ -8,7 +8,7 @@ from IPython.display import HTML, Markdown, display
 
 from ..content import loader
 from ..content.loader import iter_parts
-from ..content.models import Case
+from ..content.models import Case, CaseBlock, QuizBlock
 from ..i18n import translator
 from . import pages, plots, prefs
 from .scoring import InvalidAnswer, score
@@ -21,19 +21,95 @@ def _note(text: str) -> W.HTML:
     return html(f"<div class='ctip-note'>{esc(text)}</div>")
 
 
+def module_questions(module):
+    """(storage id, question, number) of a module page's self-check questions in page order, as
+    the page's cells ask for them: quizzes numbered 1., 2., …; case parts by their case."""
+    n = 0
+    for s in module.sections:
+        for b in s.blocks:
+            if isinstance(b, QuizBlock):
+                for qid in b.quiz:
+                    n += 1
+                    yield qid, qid, f"{n}."
+            elif isinstance(b, CaseBlock):
+                yield b.case, None, None
+
+
+class PreparedModule:
+    """A module page's questions, built before the trainee opens the page.
+
+    Building some 500 widgets is most of a module page's work in its kernel. The app starts page
+    kernels in advance and each page waits for the trainee (``wait_for_trainee``) before it reads
+    their answers; the widgets are built before that wait, with no answers in them, in the
+    option order of the trainee's seed as the answer file holds it (or of a new seed, which the
+    file takes when the page starts it). ``ModuleSession`` then takes them over, and puts in the
+    answers as the file holds them when the page is opened; if the file's seed or language is not
+    the one they were built with (the file was started or replaced meanwhile), it builds its own.
+    Outside the app there is no wait and this only does the same work a little earlier."""
+
+    def __init__(self, module_id: str, folder: Path | str | None = None, seed: int | None = None,
+                 lang: str | None = None):
+        self.module_id, self.lang = module_id, lang
+        blank = AnswerStore(module_id, folder, seed=seed, lang=lang, create=False)
+        blank.answers, blank.writable = {}, False          # never shows or saves an answer
+        self.seed, self.store_lang = blank.seed, blank.lang
+        module = loader.module(module_id, lang)
+        entries = {q.id: q for q in loader.bank(module_id, lang).questions}
+        t = translator(lang)
+        self.views: dict[str, SelfCheck] = {}
+        for sid, qid, number in module_questions(module):
+            if qid is not None:
+                self.views[sid] = SelfCheck(entries[qid], blank, sid, number=number)
+            elif isinstance(entries.get(sid), Case):
+                for n, part in enumerate(entries[sid].parts, 1):
+                    key = f"{sid}/{part.id}"
+                    self.views[key] = SelfCheck(part, blank, key, number=t("case_part", n=n))
+
+    def fits(self, module_id: str, store: AnswerStore, lang: str | None) -> bool:
+        return (module_id, lang, store.seed, store.lang) == (self.module_id, self.lang, self.seed, self.store_lang)
+
+    def hand_over(self, store: AnswerStore) -> dict[str, SelfCheck]:
+        """The views, now saving to ``store`` and showing its answers."""
+        views, self.views = self.views, {}
+        for view in views.values():
+            view.store = store
+            view.restore()
+        return views
+
+    def discard(self) -> None:
+        for view in self.views.values():
+            close_tree(view.widget)
+        self.views = {}
+
+
+def close_tree(widget) -> None:
+    """Close a widget and the widgets it holds (not the layouts and styles: they are shared)."""
+    for child in getattr(widget, "children", ()):
+        close_tree(child)
+    widget.close()
+
+
 class ModuleSession:
     """Self-check questions of a module, the running score and the results chart."""
 
     def __init__(self, module_id: str, folder: Path | str | None = None, seed: int | None = None,
-                 lang: str | None = None, create: bool = True):
+                 lang: str | None = None, create: bool = True, prepared: PreparedModule | None = None):
         """``seed`` fixes the trainee's option order (default: the one kept in the answer file);
         ``lang`` is the language of the page (default: the course's, Kyrgyz); ``create=False``
-        reads the answers without starting an answer file."""
+        reads the answers without starting an answer file; ``prepared``: the page's questions
+        built before the trainee opened it (taken over if they fit the answer file)."""
         self.lang, self.t = lang, translator(lang)
         self.module = loader.module(module_id, lang)
         self.bank = loader.bank(module_id, lang)
         self.entries = {q.id: q for q in self.bank.questions}
-        self.store = AnswerStore(module_id, folder, seed=seed, lang=lang, create=create)
+        self.store = AnswerStore(module_id, folder, seed=seed, lang=lang, create=create,
+                                 new_seed=prepared.seed if prepared else None)
+        self.ready: dict[str, SelfCheck] = {}
+        if prepared is not None:
+            if prepared.fits(module_id, self.store, lang):
+                self.ready = prepared.hand_over(self.store)
+            else:
+                prepared.discard()
         self.views: dict[str, SelfCheck] = {}
         self.score_bars: list[W.HTML] = []
         self.results_chart: W.HTML | None = None
@@ -105,11 +181,22 @@ class ModuleSession:
     def quiz(self, qid: str) -> None:
         item = self.entries[qid]
         self.counter += 1
-        view = SelfCheck(item, self.store, qid, on_scored=self.refresh, number=f"{self.counter}.")
+        view = self._view(item, qid, f"{self.counter}.", self.refresh)
         self.views[qid] = view
         # the note and the question in one box; without a note, the question alone (one model
         # fewer per question for the browser to build)
         display(vbox([_note(self.t("content_note")), view.widget]) if item.content_note else view.widget)
+
+    def _view(self, item, sid: str, number: str, on_scored) -> SelfCheck:
+        """The question's view: the one built before the page was opened, if it is the same
+        question under the same number, else a new one."""
+        view = self.ready.pop(sid, None)
+        if view is not None and view.item is item and view.number == number:
+            view.on_scored = on_scored
+            return view
+        if view is not None:
+            close_tree(view.widget)
+        return SelfCheck(item, self.store, sid, on_scored=on_scored, number=number)
 
     def case(self, cid: str) -> None:
         case = self.entries[cid]
@@ -128,7 +215,7 @@ class ModuleSession:
 
         views = []
         for n, p in enumerate(case.parts, 1):
-            v = SelfCheck(p, self.store, f"{cid}/{p.id}", on_scored=update, number=self.t("case_part", n=n))
+            v = self._view(p, f"{cid}/{p.id}", self.t("case_part", n=n), update)
             self.views[f"{cid}/{p.id}"] = v
             views.append(v)
         head = [html(f"<h4>{esc(case.title)}</h4>")]
@@ -219,8 +306,8 @@ class ExerciseSession:
 
 
 def module_session(module_id: str, seed: int | None = None, lang: str | None = None,
-                   folder: Path | str | None = None) -> ModuleSession:
-    s = ModuleSession(module_id, folder, seed=seed, lang=lang)
+                   folder: Path | str | None = None, prepared: PreparedModule | None = None) -> ModuleSession:
+    s = ModuleSession(module_id, folder, seed=seed, lang=lang, prepared=prepared)
     s.header()
     return s
 
@@ -232,4 +319,4 @@ def exercise_session(exercise_id: str, seed: int | None = None, lang: str | None
     return s
 
 
-__all__ = ["ModuleSession", "ExerciseSession", "module_session", "exercise_session"]
+__all__ = ["ModuleSession", "PreparedModule", "ExerciseSession", "module_session", "exercise_session"]

@@ -106,11 +106,13 @@ class AnswerStore:
     """Answers of one notebook. ``message`` holds a localized warning for the trainee, if any."""
 
     def __init__(self, notebook: str, folder: Path | str | None = None, seed: int | None = None,
-                 lang: str | None = None, create: bool = True):
+                 lang: str | None = None, create: bool = True, new_seed: int | None = None):
         """``seed`` fixes this trainee's option order; by default the one in the file, else a new
         random one, written at once so that the order stays the same when the page is reopened.
         ``lang`` is the language the trainee works in (messages; kept in the file, so grading
-        feedback comes back in it). ``create=False`` only reads (e.g. the start page's progress)."""
+        feedback comes back in it). ``create=False`` only reads (e.g. the start page's progress).
+        ``new_seed``: the seed a file without one gets (a page built before it was opened drew
+        its options in that order), instead of a new random one."""
         self.notebook = notebook
         self.lang = lang
         self.path = answers_path(notebook, folder)
@@ -136,7 +138,8 @@ class AnswerStore:
                       if k not in ("format", "version", "notebook", "seed", "lang", "answers")}
         self.lang = lang or (data.get("lang") if isinstance(data.get("lang"), str) else None)
         stored = data.get("seed")
-        self.seed: int = seed if valid_seed(seed) else stored if valid_seed(stored) else secrets.randbits(62)
+        self.seed: int = (seed if valid_seed(seed) else stored if valid_seed(stored)
+                          else new_seed if valid_seed(new_seed) else secrets.randbits(62))
         # written at once when the file has no seed yet: no file, or one started by someone else
         # (e.g. the review history handed in with an exercise), so reopening keeps the order
         if create and self.writable and self._damaged is None and not valid_seed(stored):

@@ -348,7 +348,7 @@ class SelfCheck:
 
     def __init__(self, item, store: AnswerStore, qid: str, on_scored: Callable | None = None,
                  number: str | None = None):
-        self.item, self.store, self.qid, self.on_scored = item, store, qid, on_scored
+        self.item, self.store, self.qid, self.on_scored, self.number = item, store, qid, on_scored, number
         self.inputs = Inputs(item, display_order(item, store.seed, qid), getattr(store, "lang", None))
         self.t = self.inputs.t
         self.feedback = html(layout=FULL)
@@ -370,12 +370,17 @@ class SelfCheck:
         # freshly clicked Г contradicted itself); going back to the checked answer shows it again
         self.checked: tuple | None = None          # (answer, its feedback) on display
         self._quiet = False
-        saved = store.get(qid)
+        self.restore()
+        self.inputs.observe(self.changed)
+
+    def restore(self) -> None:
+        """Show the answer kept in the store, with its feedback (a page built before the trainee
+        opened it calls this again once the store is read)."""
+        saved = self.store.get(self.qid)
         if saved is not None:
             with self.quiet():
                 self.inputs.set(saved)
             self.show(saved)
-        self.inputs.observe(self.changed)
 
     @contextlib.contextmanager
     def quiet(self):
