@@ -123,6 +123,16 @@ def test_the_app_pre_starts_its_languages_pages_most_likely_first_within_a_share
     ru = launch.preheated_pages(root, "ru", limit=100)
     assert ru[:2] == ["modules/ru/00_bashtalyshy.ipynb", "modules/ru/m01.ipynb"]
     assert "exercises/ex01/ex01.ipynb" in ru and "modules/m01.ipynb" not in ru
+    # a trainee who stopped in module 2: that page, in the app's language, as the start page's
+    # "continue" link has it
+    from ctip.engine import progress
+    m02 = loader.bank("m02").questions[0].id
+    AnswerStore("m02", course / "modules").put(m02, "a")
+    assert launch.preheated_pages(root, "ky", limit=100)[1] == "modules/m02.ipynb"
+    assert launch.preheated_pages(root, "ru", limit=100)[1] == "modules/ru/m02.ipynb"
+    start = progress.progress_html(course / "modules", course / "exercises", "ky")
+    assert "class='ctip-continue' href='m02.ipynb'" in start
+    (course / "modules" / "m02.answers.json").unlink()
     # a laptop with 2 GB free pre-starts the start page and four modules; 8 GB free: all pages
     assert launch.affordable_pages(2 * 2**30) == 5
     assert launch.preheated_pages(root, "ky", limit=launch.affordable_pages(8 * 2**30)) == pages

@@ -131,16 +131,12 @@ def preheated_pages(root: Path, lang: str = BASE_LANG, limit: int | None = None)
 def last_page(root: Path, lang: str = BASE_LANG) -> str | None:
     """The page the trainee used last, relative to the served folder (None if none, or if the
     answer files cannot be read: the app starts all the same)."""
-    from ..engine.progress import ModuleProgress, course_progress, last_used
+    from ..engine.progress import course_progress, last_used, page_href
     try:
         last = last_used(*course_progress(root / "modules", root / "exercises", lang))
     except Exception:        # noqa: BLE001  a guess for speed only; the start page reports problems
         return None
-    if last is None:
-        return None
-    if isinstance(last, ModuleProgress):
-        return f"{Path(start_path(lang)).parent.as_posix()}/{last.id}.ipynb"
-    return f"exercises/{last.id}/{last.id}.ipynb"
+    return None if last is None else page_href(last, Path(start_path(lang)).parent.as_posix(), "exercises")
 
 
 def preheat_options(pages: list[str]) -> list[str]:

@@ -120,6 +120,14 @@ def last_used(mods: list[ModuleProgress], exs: list[ExerciseProgress]) -> Module
     return max(used, key=lambda p: p.last) if used else None
 
 
+def page_href(p: ModuleProgress | ExerciseProgress, modules: str = ".", exercises: str = "../exercises") -> str:
+    """The address of a module's or an exercise's page, given where the modules' folder and the
+    exercises' folder are (default: as seen from the start page, which is in the modules' folder)."""
+    if isinstance(p, ModuleProgress):
+        return f"{modules}/{p.id}.ipynb" if modules != "." else f"{p.id}.ipynb"
+    return f"{exercises}/{p.id}/{p.id}.ipynb"
+
+
 def _digest(path: Path) -> str | None:
     from .handin import file_digest
     return file_digest(path)
@@ -144,24 +152,22 @@ def progress_html(modules_folder: Path | str | None = None, exercises_folder: Pa
     rows = [f"<tr><th>{esc(t('progress_module'))}</th><th>{esc(t('progress_answered'))}</th>"
             f"<th>{esc(t('progress_score'))}</th><th>{esc(t('progress_last'))}</th></tr>"]
     for m in mods:
-        rows.append(f"<tr><td>{_a(m.id + '.ipynb')}{esc(t('module_label', n=m.number))}. {esc(m.title)}</a></td>"
+        rows.append(f"<tr><td>{_a(page_href(m))}{esc(t('module_label', n=m.number))}. {esc(m.title)}</a></td>"
                     f"<td>{m.answered} / {m.total}</td><td>{m.got:g} / {m.total}</td><td>{_when(m.last)}</td></tr>")
     for e in exs:
         state = t(f"progress_{e.state}")
         if e.state == "handed_in":
             state = t("handin_done", time=_when(e.handed_in))
-        rows.append(f"<tr><td>{_a(f'{exercises_href}/{e.id}/{e.id}.ipynb')}{esc(e.title)}</a></td>"
+        rows.append(f"<tr><td>{_a(page_href(e, exercises=exercises_href))}{esc(e.title)}</a></td>"
                     f"<td>{e.answered} / {e.total}</td><td>{esc(state)}</td><td>{_when(e.last)}</td></tr>")
     last = last_used(mods, exs)
-    if isinstance(last, ModuleProgress):
-        title = f"{t('module_label', n=last.number)}. {last.title}"
-        cont = f"{_a(f'{last.id}.ipynb', 'ctip-continue')}{esc(t('progress_continue', title=title))}</a>"
-    elif last is not None:
-        cont = (f"{_a(f'{exercises_href}/{last.id}/{last.id}.ipynb', 'ctip-continue')}"
-                f"{esc(t('progress_continue', title=last.title))}</a>")
+    if last is not None:
+        title = f"{t('module_label', n=last.number)}. {last.title}" if isinstance(last, ModuleProgress) else last.title
+        cont = (f"{_a(page_href(last, exercises=exercises_href), 'ctip-continue')}"
+                f"{esc(t('progress_continue', title=title))}</a>")
     else:
         first = mods[0] if mods else None
-        cont = (f"{_a(f'{first.id}.ipynb', 'ctip-continue')}{esc(t('progress_begin'))}</a>"
+        cont = (f"{_a(page_href(first), 'ctip-continue')}{esc(t('progress_begin'))}</a>"
                 if first else "")
     return (f"<div class='ctip-progress'><h2>{esc(t('progress_title'))}</h2>{cont}"
             f"<table>{''.join(rows)}</table></div>")
