@@ -93,7 +93,7 @@ def free_port(preferred: int | None = None) -> int:
 
 
 REFILL_DELAY_S = 15         # a page's next kernel starts this long after a trainee took the last
-PAGE_KERNEL_MB = 90          # one pre-started page kernel (measured: 86 MB unique memory)
+PAGE_KERNEL_MB = 90          # one pre-started page kernel, with a margin (measured 2026-12-02: 46-50 MB unique memory, waiting or with a page open)
 MEMORY_SHARE = 0.25          # pre-started kernels take at most this share of the free memory
 
 
