@@ -393,3 +393,34 @@ def test_questions_built_for_another_seed_are_not_used(module, tmp_path):
     assert s.views["m90.q3"] is not built["m90.q3"]
     assert s.views["m90.q3"].inputs.letters == other.views["m90.q3"].inputs.letters
     assert built["m90.q3"].widget.comm is None                 # the unused ones are closed
+
+
+@pytest.mark.parametrize("mid, lang", [*((m, "ky") for m in loader.module_ids()), ("m08", "ru"), ("m08", "en")])
+def test_a_module_page_uses_every_question_it_built_in_advance(mid, lang, tmp_path, monkeypatch):
+    """The page's cells, run as the page runs them: every question shown is one built before the
+    wait, and none is built twice (``module_questions`` numbers the questions as the page's cells
+    ask for them; were the two to disagree, each page would silently build its questions again)."""
+    import nbformat
+
+    from ctip.delivery import notebooks
+    from ctip.engine import widgets
+    monkeypatch.setattr(sess, "display", lambda *a, **k: None)
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    nb = nbformat.from_dict(notebooks.module_notebook(mid, lang))
+    cells = [c.source for c in nb.cells if c.cell_type == "code"]
+    built, real_init = [], widgets.SelfCheck.__init__
+
+    def counting_init(self, *a, **k):
+        built.append(self)
+        real_init(self, *a, **k)
+    monkeypatch.setattr(widgets.SelfCheck, "__init__", counting_init)
+    ns = {}
+    exec(cells[0], ns)                                   # the parameters, then this test's folder
+    ns.update(lang=lang, folder=str(tmp_path))
+    for source in cells[1:]:
+        exec(source, ns)
+    prepared, S = ns["P"], ns["S"]
+    shown = list(S.views.values())
+    assert shown and len(built) == len(shown)            # built once, before the wait
+    assert {id(v) for v in shown} == {id(v) for v in built}
+    assert S.ready == {} and prepared.views == {}
