@@ -35,6 +35,12 @@ def module_questions(module):
                 yield b.case, None, None
 
 
+def case_parts(case: Case, t):
+    """(storage id, part, number) of a case's parts, as its page shows them."""
+    for n, part in enumerate(case.parts, 1):
+        yield f"{case.id}/{part.id}", part, t("case_part", n=n)
+
+
 class PreparedModule:
     """A module page's questions, built before the trainee opens the page.
 
@@ -61,9 +67,8 @@ class PreparedModule:
             if qid is not None:
                 self.views[sid] = SelfCheck(entries[qid], blank, sid, number=number)
             elif isinstance(entries.get(sid), Case):
-                for n, part in enumerate(entries[sid].parts, 1):
-                    key = f"{sid}/{part.id}"
-                    self.views[key] = SelfCheck(part, blank, key, number=t("case_part", n=n))
+                for key, part, number in case_parts(entries[sid], t):
+                    self.views[key] = SelfCheck(part, blank, key, number=number)
 
     def fits(self, module_id: str, store: AnswerStore, lang: str | None) -> bool:
         return (module_id, lang, store.seed, store.lang) == (self.module_id, self.lang, self.seed, self.store_lang)
@@ -214,9 +219,9 @@ class ModuleSession:
             self.refresh()
 
         views = []
-        for n, p in enumerate(case.parts, 1):
-            v = self._view(p, f"{cid}/{p.id}", self.t("case_part", n=n), update)
-            self.views[f"{cid}/{p.id}"] = v
+        for key, part, number in case_parts(case, self.t):
+            v = self._view(part, key, number, update)
+            self.views[key] = v
             views.append(v)
         head = [html(f"<h4>{esc(case.title)}</h4>")]
         if case.content_note:
